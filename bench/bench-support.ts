@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Request } from 'autocannon';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface LoadResult {
+  requestsPerSec: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+let seq = 0;
+
+/** A realistic web-form lead, unique per request so dedupe does not short-circuit the work. */
+export function formBody(): string {
+  const n = seq++;
+  const phone = `+7912${String(1000000 + (n % 9000000)).slice(-7)}`;
+  return JSON.stringify({ name: `Bench ${n}`, phone, email: `bench${n}@example.com`, message: 'Please call me back', utm_source: 'bench', eventId: `bench-${process.pid}-${n}` });
+}
+
+export async function load(url: string, options: { connections?: number; durationSec?: number; amount?: number } = {}): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: options.connections ?? 50,
+    ...(options.amount ? { amount: options.amount } : { duration: options.durationSec ?? 10 }),
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req: Request) => ({ ...req, body: formBody() }) }],
+  });
+  return {
+    requestsPerSec: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+export async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out}`)), timeoutMs);
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (pattern.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+}
+
+export function spawnTs(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}

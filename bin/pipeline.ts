@@ -1,0 +1,160 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { LeadgateConfig } from '../config/config.types.js';
+import { connectorPlugins } from '../connectors/registry.js';
+import { createGatewayApp } from '../gateway/app.js';
+import { listen } from '../gateway/server.js';
+import { Normalizer } from '../normalizer/normalizer.service.js';
+import type { Bus } from '../platform/bus/bus.port.js';
+import { createKafkaBus } from '../platform/bus/kafka-bus.js';
+import { createLogBus } from '../platform/bus/log-bus.js';
+import { namespacedBus } from '../platform/bus/namespaced-bus.js';
+import { createSpoolingBus } from '../platform/bus/spooling-bus.js';
+import { Topics } from '../contracts/topics.js';
+import { openStore } from '../platform/store/open-store.js';
+import type { Store } from '../platform/store/store.port.js';
+import { Metrics } from '../platform/telemetry/metrics.js';
+import { DeliveryLedger } from '../router/delivery.ledger.js';
+import { Deliverer } from '../router/deliverer.js';
+import { createDestination } from '../router/destinations/destination.factory.js';
+import { createDlqAdminRouters, startDlqRecorder } from '../router/dlq/dlq.wiring.js';
+import { OwnerAssigner } from '../router/owner.assigner.js';
+import { Router } from '../router/router.service.js';
+import { createRoutingAdminRouter } from '../router/admin/routing-admin.routes.js';
+import { CallbackHandler } from '../router/callbacks/callback.handler.js';
+import { RoutingEngine } from '../router/rules/routing.engine.js';
+import { LiveEventPublisher } from '../router/sla/live-event.publisher.js';
+import { SlaLoop } from '../router/sla/sla.loop.js';
+import express from 'express';
+import { createHealthRouter } from '../gateway/health.routes.js';
+import { createLeadsAdminRouter } from '../gateway/admin/leads.routes.js';
+import { requireAdminToken } from '../gateway/admin-auth.js';
+import { LiveStream } from '../gateway/stream/live-stream.service.js';
+import { normalizationOf, normalizerSettings } from '../normalizer/standalone.runtime.js';
+
+export type Role = 'gateway' | 'normalizer' | 'router';
+export const allRoles: readonly Role[] = ['gateway', 'normalizer', 'router'];
+
+export interface RunningPipeline {
+  bus: Bus;
+  store: Store;
+  metrics: Metrics;
+  /** Port the gateway listens on (when the gateway role runs). */
+  port?: number;
+  /** Drains and stops every stage, then closes bus and store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the store and the bus chosen by the config (Kafka when brokers are set,
+ * else the embedded log; PostgreSQL when a URL is set, else PGlite) and starts the requested roles.
+ */
+export async function startPipeline(config: LeadgateConfig, roles: readonly Role[], logger: Logger, metrics = new Metrics()): Promise<RunningPipeline> {
+  const store = await openStore(config.store.url ? { kind: 'postgres', url: config.store.url } : { kind: 'embedded', dataDir: config.store.dataDir }, logger);
+  // The gateway with a spool must start (and accept webhooks into the spool) while Kafka is down.
+  const spool = config.bus.kafka && config.bus.spool?.enabled && roles.includes('gateway') ? config.bus.spool : undefined;
+  const base = config.bus.kafka
+    ? await createKafkaBus({ brokers: config.bus.kafka.brokers, clientId: config.bus.kafka.clientId, partitions: config.bus.kafka.partitions, logger, allowStartWithoutBroker: spool !== undefined })
+    : createLogBus(store, { logger });
+  const namespaced = config.bus.namespace ? namespacedBus(base, config.bus.namespace) : base;
+  const bus = spool
+    ? await createSpoolingBus({ target: namespaced, topics: [Topics.raw], dataDir: spool.dataDir, maxRecords: spool.maxRecords, logger, metrics })
+    : namespaced;
+  const stops: (() => Promise<void>)[] = [];
+  // Stateless over the config: every role that routes, dry-runs or escalates builds the same one.
+  const routing = new RoutingEngine({ owners: config.router.owners, rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) });
+  let port: number | undefined;
+
+  if (roles.includes('normalizer')) {
+    const normalizer = new Normalizer({
+      bus,
+      store,
+      plugins: connectorPlugins,
+      metrics,
+      logger: logger.child({ stage: 'normalizer' }),
+      ...normalizerSettings(config),
+    });
+    await normalizer.start();
+    stops.push(() => normalizer.stop());
+  }
+  if (roles.includes('router')) {
+    const destination = await createDestination(config.router.destination, { store, metrics, logger: logger.child({ stage: 'router' }) });
+    const deliverer = new Deliverer({
+      bus,
+      ledger: new DeliveryLedger(store),
+      destination,
+      metrics,
+      logger: logger.child({ stage: 'router' }),
+      policy: config.router.retry,
+    });
+    const routerLogger = logger.child({ stage: 'router' });
+    const events = new LiveEventPublisher(bus, routerLogger);
+    const router = new Router({
+      bus,
+      assigner: new OwnerAssigner(store, routing),
+      deliverer,
+      metrics,
+      logger: routerLogger,
+      destinationId: destination.id,
+      events,
+      callbacks: new CallbackHandler(store, { config: config.router.callbacks, events, metrics }),
+    });
+    await router.start();
+    stops.push(() => router.stop());
+    const sla = new SlaLoop({ store, engine: routing, events, metrics, logger: routerLogger, config: config.router.sla });
+    sla.start();
+    stops.push(() => sla.stop());
+    stops.push(await startDlqRecorder({ bus, store, metrics, logger: logger.child({ stage: 'dlq' }) }));
+  }
+  if (!roles.includes('gateway')) {
+    // Workers without the gateway still answer /health, /ready and /metrics for probes and scraping.
+    const ops = express();
+    ops.use(createHealthRouter({ bus, store, metrics, ingressHealth: () => ({}) }));
+    const server = await listen(ops, config.server);
+    port = (server.address() as AddressInfo).port;
+    stops.unshift(() => server.shutdown());
+  }
+  if (roles.includes('gateway')) {
+    const connectors = config.connectors.map((c) => {
+      const plugin = connectorPlugins.get(c.kind);
+      if (!plugin) throw new Error(`unknown connector kind ${c.kind}`);
+      return { plugin, config: c };
+    });
+    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, extraRouters: [
+      ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
+      { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
+      { path: '/v1', router: createLeadsAdminRouter({ store, bus, metrics, normalization: normalizationOf(config), guard: requireAdminToken(config.admin.token) }) },
+    ] });
+    const server = await listen(gateway.app, config.server);
+    port = (server.address() as AddressInfo).port;
+    await gateway.start();
+    const stream = config.stream.enabled
+      ? new LiveStream({ bus, token: config.admin.token, settings: config.stream, metrics, logger: logger.child({ stage: 'gateway' }) })
+      : undefined;
+    stops.unshift(async () => {
+      await gateway.stop();
+      // Before the server: upgraded sockets would keep `server.close` waiting.
+      await stream?.stop();
+      await server.shutdown();
+    });
+    await stream?.start(server);
+    logger.info({ port }, 'gateway listening');
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    bus,
+    store,
+    metrics,
+    ...(port !== undefined ? { port } : {}),
+    close() {
+      closing ??= (async () => {
+        // Ingress first so nothing new is accepted, then consumers drain, then the bus flushes.
+        for (const stop of stops) await stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
+        await bus.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

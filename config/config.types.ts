@@ -1,0 +1,52 @@
+import type { ConnectorConfig } from '../connectors/connector.port.js';
+import type { DestinationConfig } from '../router/destinations/destination.config.js';
+
+import type { CallbacksConfig, OwnerConfig, RoutingRule, SlaConfig } from '../router/rules/routing.config.js';
+
+export type { OwnerConfig, RoutingRule, SlaConfig, CallbacksConfig } from '../router/rules/routing.config.js';
+
+export type { WebhookDestinationConfig, DestinationConfig } from '../router/destinations/destination.config.js';
+
+/** The validated, defaulted and frozen configuration (see config.schema.ts and config/leadgate.example.yaml). */
+export interface LeadgateConfig {
+  server: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
+  /** `namespace` prefixes topics and groups so installations can share one cluster. */
+  admin: { token?: string };
+  /** Live stream limits per gateway process (docs/live-stream.md). */
+  stream: { enabled: boolean; heartbeatMs: number; maxClients: number; maxBufferedBytes: number; maxEventAgeMs: number };
+  /** `spool`: the gateway's local spool for Kafka outages (raw topic only; see platform/bus/spooling-bus.ts). */
+  bus: {
+    namespace?: string;
+    kafka?: { brokers: string[]; clientId: string; partitions: number };
+    spool?: { enabled: boolean; dataDir: string; maxRecords: number };
+  };
+  store: { url?: string; dataDir: string };
+  normalizer: {
+    defaultRegion: string;
+    /** Default merge window; `mergeWindows` overrides it per channel (minutes). */
+    mergeWindowMinutes: number;
+    mergeWindows: Record<string, number>;
+    phone: { vanity: boolean; assumeDefaultRegion: boolean };
+    email: { providerRules: boolean };
+    name: { titleCase: boolean };
+  };
+  router: {
+    owners: OwnerConfig[];
+    /** Ordered routing rules (see docs/routing.md); empty: round-robin over every owner, sticky to the contact's owner. */
+    rules: RoutingRule[];
+    fallbackOwner?: string;
+    sla: SlaConfig;
+    callbacks: CallbacksConfig;
+    destination: DestinationConfig;
+    retry: { attempts: number; initialMs: number; maxMs: number };
+  };
+  connectors: ConnectorConfig[];
+}

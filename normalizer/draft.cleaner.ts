@@ -1,0 +1,77 @@
+import type { LeadDraft } from '../contracts/lead-draft.js';
+import type { ContactIdentity } from '../contracts/lead.js';
+import { normalizeEmail } from './email.normalizer.js';
+import { normalizePhone } from './phone.normalizer.js';
+
+/** How requests are cleaned before matching; mirrors the config's `normalizer` section. */
+export interface NormalizationOptions {
+  defaultRegion: string;
+  phone?: { vanity?: boolean; assumeDefaultRegion?: boolean };
+  email?: { providerRules?: boolean };
+  name?: { titleCase?: boolean };
+}
+
+export interface CleanContact {
+  name?: string;
+  phones: string[];
+  emails: string[];
+  /** Every identity, phones and e-mails included, deduplicated; the resolver matches on these. */
+  identities: ContactIdentity[];
+  /** Values that looked like phones or e-mails but are not valid: kept for the CRM, never matched on. */
+  unparsed: string[];
+  /** Phone extensions found (`+7 495 … доб. 12`), per E.164 number: for the CRM, never part of the identity. */
+  extensions: Record<string, string>;
+}
+
+/** `иван  ПЕТРОВ-водкин` → `Иван Петров-Водкин`: each word (and hyphenated part) capitalised. */
+function titleCase(name: string): string {
+  return name.toLocaleLowerCase().replace(/(^|[\s\-'’])(\p{L})/gu, (_m, sep: string, letter: string) => sep + letter.toLocaleUpperCase());
+}
+
+/** Names are shown to people, never matched on: whitespace collapsed, optionally title-cased. */
+export function cleanName(name: string | undefined, options: NormalizationOptions['name'] = {}): string | undefined {
+  const collapsed = name?.replace(/\s+/g, ' ').trim();
+  if (!collapsed) return undefined;
+  return (options.titleCase ? titleCase(collapsed) : collapsed).slice(0, 200);
+}
+
+export function cleanContact(draft: LeadDraft, options: NormalizationOptions | string): CleanContact {
+  const opts: NormalizationOptions = typeof options === 'string' ? { defaultRegion: options } : options;
+  const phones = new Set<string>();
+  const emails = new Set<string>();
+  const unparsed: string[] = [];
+  const extensions: Record<string, string> = {};
+  for (const p of draft.contact.phones ?? []) {
+    const n = normalizePhone(p, { defaultRegion: opts.defaultRegion, ...opts.phone });
+    if (n.e164) {
+      phones.add(n.e164);
+      if (n.extension) extensions[n.e164] = n.extension;
+    } else if (p.trim()) unparsed.push(p.trim());
+  }
+  for (const e of draft.contact.emails ?? []) {
+    const n = normalizeEmail(e, opts.email);
+    if (n) emails.add(n);
+    else if (e.trim()) unparsed.push(e.trim());
+  }
+  const others = new Map<string, ContactIdentity>();
+  for (const id of draft.contact.ids ?? []) {
+    // Kinds are case-insensitive labels; a phone or e-mail given as a plain id still goes through its rule.
+    const kind = id.kind.trim().toLowerCase();
+    const value = id.value.trim();
+    if (!value) continue;
+    if (kind === 'phone' || kind === 'email') {
+      const n = kind === 'phone' ? normalizePhone(value, { defaultRegion: opts.defaultRegion, ...opts.phone }).e164 : normalizeEmail(value, opts.email);
+      if (n) (kind === 'phone' ? phones : emails).add(n);
+      else unparsed.push(value);
+      continue;
+    }
+    others.set(`${kind}:${value}`, { kind, value });
+  }
+  const identities: ContactIdentity[] = [
+    ...[...phones].map((value) => ({ kind: 'phone', value })),
+    ...[...emails].map((value) => ({ kind: 'email', value })),
+    ...others.values(),
+  ];
+  const name = cleanName(draft.contact.name, opts.name);
+  return { ...(name ? { name } : {}), phones: [...phones], emails: [...emails], identities, unparsed, extensions };
+}

@@ -1,0 +1,61 @@
+import type { LeadDraft } from '../contracts/lead-draft.js';
+import type { LeadV1 } from '../contracts/lead.js';
+import type { RawEventV1 } from '../contracts/raw-event.js';
+import type { CleanContact } from './draft.cleaner.js';
+import { extractSource } from './source.extractor.js';
+
+/** The ids a stored decision fixed: who the contact is and where the request landed. */
+export interface LeadIds {
+  type: LeadV1['type'];
+  leadId: string;
+  activityId: string;
+  contactId: string;
+  isNew: boolean;
+  ownerId?: string;
+  mergedContactIds?: string[];
+}
+
+/** Fields the CRM gets besides the mapper's: values we could not parse and phone extensions. */
+export function leadFields(draft: LeadDraft, contact: CleanContact): Record<string, string> {
+  const fields = { ...(draft.fields ?? {}) };
+  if (contact.unparsed.length > 0) fields.unparsed_contacts = contact.unparsed.join(', ');
+  const extensions = Object.entries(contact.extensions);
+  if (extensions.length > 0) fields.phone_extension = extensions.map(([phone, ext]) => (extensions.length === 1 ? ext : `${phone} ${ext}`)).join(', ');
+  return fields;
+}
+
+/**
+ * Lead v1 from a cleaned draft and the ids the store decided. Pure, so a `--remap` replay rebuilds the
+ * record with the same ids from a fixed mapper.
+ */
+export function buildLead(raw: RawEventV1, draft: LeadDraft, contact: CleanContact, ids: LeadIds): LeadV1 {
+  const fields = leadFields(draft, contact);
+  return {
+    v: 1,
+    type: ids.type,
+    leadId: ids.leadId,
+    activityId: ids.activityId,
+    contact: {
+      id: ids.contactId,
+      isNew: ids.isNew,
+      ...(contact.name ? { name: contact.name } : {}),
+      phones: contact.phones,
+      emails: contact.emails,
+      ids: contact.identities.filter((i) => i.kind !== 'phone' && i.kind !== 'email'),
+      ...(ids.ownerId ? { ownerId: ids.ownerId } : {}),
+    },
+    channel: raw.channel,
+    connectorId: raw.connector.id,
+    ...(draft.subject ? { subject: draft.subject } : {}),
+    ...(draft.message ? { message: draft.message } : {}),
+    ...(draft.call ? { call: draft.call } : {}),
+    source: extractSource(draft.source, fields),
+    fields,
+    tags: draft.tags ?? [],
+    spam: draft.spam ?? false,
+    occurredAt: draft.occurredAt ?? raw.receivedAt,
+    normalizedAt: new Date().toISOString(),
+    lineage: { rawEventIds: [raw.id] },
+    ...(ids.mergedContactIds?.length ? { mergedContactIds: ids.mergedContactIds } : {}),
+  };
+}

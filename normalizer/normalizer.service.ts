@@ -1,0 +1,190 @@
+import type { Logger } from 'pino';
+import type { ConnectorPlugin } from '../connectors/connector.port.js';
+import { LeadgateError } from '../contracts/errors.js';
+import { leadDraftSchema, type LeadDraft, type MapResult } from '../contracts/lead-draft.js';
+import type { LeadV1 } from '../contracts/lead.js';
+import { rawEventV1Schema, type RawEventV1 } from '../contracts/raw-event.js';
+import { Topics } from '../contracts/topics.js';
+import type { Bus, BusRecord, Subscription } from '../platform/bus/bus.port.js';
+import { deadLetter } from '../platform/dead-letter.js';
+import type { Store } from '../platform/store/store.port.js';
+import { withTxRetry } from '../platform/store/tx-retry.js';
+import type { Metrics } from '../platform/telemetry/metrics.js';
+import { validateOrThrow } from '../platform/validation.js';
+import { resolveContact } from './contact.resolver.js';
+import { cleanContact, type NormalizationOptions } from './draft.cleaner.js';
+import { buildLead } from './lead.builder.js';
+import { placeRequest } from './lead.merger.js';
+
+export interface NormalizerOptions {
+  bus: Bus;
+  store: Store;
+  plugins: ReadonlyMap<string, ConnectorPlugin>;
+  metrics: Metrics;
+  logger: Logger;
+  defaultRegion: string;
+  /** Merge window for channels without their own entry in `mergeWindows`. */
+  mergeWindowMinutes: number;
+  /**
+   * Merge windows in minutes by connector id or channel (`{ call: 60, form: 1440, 'site-promo': 10 }`): the
+   * request's connector id wins over its channel, which wins over `mergeWindowMinutes`.
+   */
+  mergeWindows?: Readonly<Record<string, number>>;
+  /** Phone, e-mail and name rules beyond `defaultRegion`. */
+  normalization?: Omit<NormalizationOptions, 'defaultRegion'>;
+  group?: string;
+}
+
+interface ProcessedRow extends Record<string, unknown> {
+  output: LeadV1 | null;
+}
+
+/** What mapping a raw event gave: a draft, a deliberate ignore, or an error that sends it to the DLQ. */
+export type MapOutcome = { kind: 'lead'; draft: LeadDraft } | { kind: 'ignore'; reason: string } | { kind: 'error'; code: string; reason: string };
+
+/**
+ * Consumes raw events, maps them with their connector's pure mapper, resolves the contact, places the
+ * request on a lead and publishes Lead v1 keyed by contact id.
+ *
+ * Exactly-once effect on the store: the raw event key is recorded in the same transaction as the contact
+ * and lead changes, together with the Lead v1 it produced. A redelivered raw event finds that row and
+ * re-publishes the stored output (the router's ledger makes that harmless), so a crash between commit
+ * and publish loses nothing. Ignored and dead-lettered events are recorded too (outcome `ignored: …` /
+ * `dead_lettered: <code>`), so `leadgate replay` can re-run them after a mapper fix.
+ */
+export class Normalizer {
+  private subscription?: Subscription;
+
+  constructor(private readonly options: NormalizerOptions) {}
+
+  async start(): Promise<void> {
+    this.subscription = await this.options.bus.subscribe(Topics.raw, this.options.group ?? 'leadgate-normalizer', (r) => this.handle(r));
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  async handle(record: BusRecord): Promise<void> {
+    const { metrics } = this.options;
+    let raw: RawEventV1;
+    try {
+      raw = validateOrThrow<RawEventV1>(rawEventV1Schema, record.value, 'raw event');
+    } catch (err) {
+      return this.reject(record, err);
+    }
+    const done = await this.options.store.query<ProcessedRow>('select output from raw_events where event_key = $1', [record.key]);
+    if (done.length > 0) {
+      metrics.normalized.inc({ outcome: 'duplicate' });
+      if (done[0].output) await this.publishLead(done[0].output);
+      return;
+    }
+    const mapped = this.map(raw);
+    if (mapped.kind === 'error') return this.reject(record, new LeadgateError(mapped.code === 'VALIDATION_FAILED' ? 'VALIDATION_FAILED' : 'MAPPING_FAILED', mapped.reason), raw);
+    if (mapped.kind === 'ignore') {
+      await this.recordOutcome(record.key, raw, `ignored: ${mapped.reason}`);
+      metrics.normalized.inc({ outcome: 'ignored' });
+      return;
+    }
+    const lead = await this.persist(record.key, raw, mapped.draft);
+    metrics.normalized.inc({ outcome: lead.type === 'lead.created' ? 'lead_created' : 'activity' });
+    if (lead.mergedContactIds?.length) metrics.contactMerges.inc(lead.mergedContactIds.length);
+    await this.publishLead(lead);
+  }
+
+  /** Runs the connector's pure mapper and validates its draft; never throws. */
+  map(raw: RawEventV1): MapOutcome {
+    const plugin = this.options.plugins.get(raw.connector.kind);
+    try {
+      if (!plugin) throw new LeadgateError('MAPPING_FAILED', `no connector plugin of kind "${raw.connector.kind}"`);
+      const result: MapResult = plugin.mapper({ channel: raw.channel, connectorId: raw.connector.id, payload: raw.payload, meta: raw.meta, receivedAt: raw.receivedAt });
+      if (result.kind === 'ignore') return { kind: 'ignore', reason: result.reason };
+      return { kind: 'lead', draft: validateOrThrow<LeadDraft>(leadDraftSchema, result, 'lead draft') };
+    } catch (err) {
+      return { kind: 'error', code: err instanceof LeadgateError ? err.code : 'MAPPING_FAILED', reason: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** Cleaning rules as configured (region, phone, e-mail, name). */
+  get normalization(): NormalizationOptions {
+    return { defaultRegion: this.options.defaultRegion, ...this.options.normalization };
+  }
+
+  windowFor(channel: string, connectorId?: string): number {
+    const windows = this.options.mergeWindows ?? {};
+    // Own-property lookups only: a connector named `constructor` must not read Object.prototype.
+    const own = (k: string | undefined): number | undefined => (k !== undefined && Object.hasOwn(windows, k) ? windows[k] : undefined);
+    return own(connectorId) ?? own(channel) ?? this.options.mergeWindowMinutes;
+  }
+
+  /**
+   * Resolves, places and records one request in one transaction, returning the Lead v1 it produced.
+   * A row left by an ignored or dead-lettered attempt is taken over (replay); a row another instance
+   * already turned into a lead is reused as is.
+   */
+  async persist(eventKey: string, raw: RawEventV1, draft: LeadDraft): Promise<LeadV1> {
+    const contact = cleanContact(draft, this.normalization);
+    const at = raw.receivedAt;
+    return withTxRetry(this.options.store, async (q) => {
+      const claimed = await q.query<ProcessedRow>(
+        `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome) values ($1, $2, $3, $4, $5, 'lead')
+         on conflict (event_key) do update set outcome = 'lead', raw = excluded.raw, processed_at = now()
+           where raw_events.outcome <> 'lead'
+         returning output`,
+        [eventKey, raw.id, raw.connector.id, raw.receivedAt, JSON.stringify(raw)],
+      );
+      if (claimed.length === 0) {
+        // Another normalizer instance committed this event meanwhile: reuse its output.
+        const [row] = await q.query<ProcessedRow>('select output from raw_events where event_key = $1', [eventKey]);
+        if (row?.output) return row.output;
+        throw new LeadgateError('INTERNAL', 'raw event recorded without output', { retriable: true });
+      }
+      const resolved = await resolveContact(q, contact.identities, contact.name, eventKey, at);
+      const placement = await placeRequest(q, {
+        contactId: resolved.id,
+        eventKey,
+        rawEventId: raw.id,
+        channel: raw.channel,
+        connectorId: raw.connector.id,
+        at,
+        windowMinutes: this.windowFor(raw.channel, raw.connector.id),
+        ...(draft.threadKey ? { threadKey: draft.threadKey } : {}),
+        ...(draft.threadRefs ? { threadRefs: draft.threadRefs } : {}),
+      });
+      const lead = buildLead(raw, draft, contact, {
+        type: placement.type,
+        leadId: placement.leadId,
+        activityId: placement.activityId,
+        contactId: resolved.id,
+        isNew: resolved.isNew,
+        ...(resolved.ownerId ? { ownerId: resolved.ownerId } : {}),
+        mergedContactIds: resolved.mergedIds,
+      });
+      await q.query('update raw_events set output = $2 where event_key = $1', [eventKey, JSON.stringify(lead)]);
+      return lead;
+    }, { retries: 8 });
+  }
+
+  async publishLead(lead: LeadV1): Promise<void> {
+    await this.options.bus.publish(Topics.normalized, lead.contact.id, lead, { type: lead.type });
+  }
+
+  /** Records a non-lead outcome; a row that already exists (a lead, or an earlier outcome) wins unless it was not a lead. */
+  async recordOutcome(eventKey: string, raw: RawEventV1, outcome: string): Promise<void> {
+    await this.options.store.query(
+      `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome) values ($1, $2, $3, $4, $5, $6)
+       on conflict (event_key) do update set outcome = excluded.outcome, processed_at = now() where raw_events.outcome <> 'lead'`,
+      [eventKey, raw.id, raw.connector.id, raw.receivedAt, JSON.stringify(raw), outcome],
+    );
+  }
+
+  private async reject(record: BusRecord, err: unknown, raw?: RawEventV1): Promise<void> {
+    const code = err instanceof LeadgateError ? err.code : 'MAPPING_FAILED';
+    const reason = err instanceof Error ? err.message : String(err);
+    this.options.logger.warn({ code, key: record.key.split(':')[0] }, 'raw event dead-lettered');
+    this.options.metrics.normalized.inc({ outcome: 'dead_lettered' });
+    await deadLetter(this.options.bus, { stage: 'normalizer', code, reason, sourceTopic: record.topic, key: record.key, record: record.value });
+    // After the DLQ publish, so a crash in between re-runs both rather than hiding the event from the DLQ.
+    if (raw) await this.recordOutcome(record.key, raw, `dead_lettered: ${code}`);
+  }
+}

@@ -1,0 +1,195 @@
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { BusHandler, BusRecord, Subscription } from './bus.port.js';
+import { retry } from '../retry.js';
+import type { Logger } from '../telemetry/logger.js';
+
+export interface KafkaSubscriptionOptions {
+  kafka: Kafka;
+  topic: string;
+  group: string;
+  handler: BusHandler;
+  fromBeginning: boolean;
+  logger: Logger;
+  /** Key groups of one batch handled at once; records of one key always run one after another. */
+  keyConcurrency: number;
+  /** Partitions whose batches are processed at once (each partition's batches stay sequential). */
+  partitionsConsumedConcurrently: number;
+  /** Backoff for a throwing handler: it is retried with these bounds until it succeeds or the subscription stops. */
+  retryInitialMs: number;
+  retryMaxMs: number;
+  /** How long the broker waits for data before answering an empty fetch; bounds idle delivery latency. */
+  maxWaitTimeMs: number;
+  sessionTimeoutMs: number;
+}
+
+/**
+ * One kafkajs consumer for one (topic, group). Delivery is at least once and in order per key:
+ * a batch is split by key, keys run concurrently, records of a key sequentially; offsets are committed
+ * only up to the first record whose handler has not succeeded, so nothing is ever skipped.
+ *
+ * Values are parsed as JSON. A record whose value is not JSON reaches the handler with `value` set to the
+ * raw string (and `null` for a tombstone), so the handler can dead-letter it instead of the consumer dying.
+ */
+export async function startKafkaSubscription(options: KafkaSubscriptionOptions): Promise<Subscription> {
+  const { kafka, topic, group, logger } = options;
+  const log = logger.child({ topic, group });
+  const stopping = new AbortController();
+  const consumer: Consumer = kafka.consumer({
+    groupId: group,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: options.maxWaitTimeMs,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: Math.max(300, Math.min(3_000, Math.floor(options.sessionTimeoutMs / 10))),
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 10 },
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    log.warn({ err: event.payload.error, restart: event.payload.restart }, 'bus.consumer.crash');
+  });
+
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+      eachBatch: (payload) => processBatch(payload, options, stopping.signal, log),
+    });
+  } catch (err) {
+    await consumer.disconnect().catch(() => undefined);
+    throw err;
+  }
+
+  let stopped: Promise<void> | null = null;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        // Aborting ends handler retries (not running handlers); kafkajs then waits for the batch, which
+        // commits the finished prefix before it returns, and disconnect leaves the group.
+        stopping.abort(new Error('subscription stopped'));
+        await consumer.stop();
+        await consumer.disconnect();
+      })();
+      return stopped;
+    },
+  };
+}
+
+async function processBatch(
+  payload: EachBatchPayload,
+  options: KafkaSubscriptionOptions,
+  stopSignal: AbortSignal,
+  log: Logger,
+): Promise<void> {
+  const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } = payload;
+  const messages = batch.messages;
+  if (messages.length === 0) return;
+
+  // Ends this batch early: the subscription stops, or the group membership is in doubt (a heartbeat failed,
+  // e.g. a rebalance), in which case unfinished records are left to whoever owns the partition next.
+  const batchAbort = new AbortController();
+  const onStop = (): void => batchAbort.abort(stopSignal.reason);
+  if (stopSignal.aborted) return;
+  stopSignal.addEventListener('abort', onStop, { once: true });
+  let heartbeatError: unknown;
+  // kafkajs throttles heartbeat() to its interval, so calling it often is cheap; it keeps slow handlers
+  // (a CRM retrying for minutes) from costing the partition.
+  const beat = setInterval(() => {
+    heartbeat().catch((err: unknown) => {
+      heartbeatError ??= err;
+      batchAbort.abort(err);
+    });
+  }, 1_000);
+
+  const done = new Array<boolean>(messages.length).fill(false);
+  const keyGroups = new Map<string, number[]>();
+  messages.forEach((m, i) => {
+    // Keyless records have no order to keep with each other beyond the batch, one group is simplest.
+    const key = m.key === null ? '\u0000' : m.key.toString();
+    const list = keyGroups.get(key) ?? [];
+    list.push(i);
+    keyGroups.set(key, list);
+  });
+  const proceed = (): boolean => !batchAbort.signal.aborted && isRunning() && !isStale();
+
+  const runKey = async (indexes: number[]): Promise<void> => {
+    for (const i of indexes) {
+      if (!proceed()) return;
+      const record = toBusRecord(batch.topic, batch.partition, messages[i]);
+      try {
+        await retry(() => options.handler(record), {
+          retries: Infinity,
+          initialMs: options.retryInitialMs,
+          maxMs: options.retryMaxMs,
+          signal: batchAbort.signal,
+          onRetry: (err, attempt, waitMs) => {
+            log.warn({ err, partition: record.partition, offset: record.offset, attempt, waitMs }, 'bus.handler.retry');
+          },
+        });
+      } catch {
+        // Only an abort ends the infinite retry; the record stays uncommitted and comes back later.
+        return;
+      }
+      done[i] = true;
+    }
+  };
+
+  try {
+    await runPool([...keyGroups.values()], options.keyConcurrency, runKey);
+  } finally {
+    clearInterval(beat);
+    stopSignal.removeEventListener('abort', onStop);
+  }
+
+  let finished = -1;
+  while (finished + 1 < done.length && done[finished + 1]) finished++;
+  if (finished >= 0) {
+    resolveOffset(messages[finished].offset);
+    try {
+      await commitOffsetsIfNecessary(uncommittedOffsets());
+    } catch (err) {
+      // A lost commit only means redelivery (at least once); the rebalance it signals is kafkajs's to handle.
+      log.warn({ err, partition: batch.partition }, 'bus.consumer.commit_failed');
+      heartbeatError ??= err;
+    }
+  }
+  if (heartbeatError !== undefined && !stopSignal.aborted) throw heartbeatError;
+}
+
+async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+function toBusRecord(topic: string, partition: number, message: KafkaMessage): BusRecord {
+  const raw = message.value === null ? null : message.value.toString('utf8');
+  let value: unknown = raw;
+  if (raw !== null) {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // Kept as the raw string on purpose; see the TSDoc of startKafkaSubscription.
+    }
+  }
+  return {
+    topic,
+    key: message.key === null ? '' : message.key.toString('utf8'),
+    value,
+    headers: decodeHeaders(message.headers),
+    offset: message.offset,
+    partition,
+    timestamp: Number(message.timestamp),
+  };
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}

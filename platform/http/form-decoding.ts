@@ -1,0 +1,154 @@
+import { TextDecoder } from 'node:util';
+import busboy from 'busboy';
+import { LeadgateError } from '../../contracts/errors.js';
+
+/** What a multipart body carried besides fields: files are counted and described, never kept. */
+export interface IgnoredFile {
+  field: string;
+  filename?: string;
+  mimeType: string;
+  sizeBytes: number;
+}
+
+export interface DecodedFields {
+  fields: Record<string, unknown>;
+  files: IgnoredFile[];
+}
+
+/** Caps that keep a hostile body from producing a huge object even inside the byte limit. */
+const MAX_FIELDS = 1000;
+const MAX_FIELD_NAME = 200;
+
+/**
+ * Adds one form value. Repeated keys and PHP-style `name[]` keys both become arrays, because plain HTML
+ * forms send several phones or checkbox values that way; a single value stays a plain string.
+ */
+export function addField(target: Record<string, unknown>, rawName: string, value: string): void {
+  const isArrayName = rawName.endsWith('[]') && rawName.length > 2;
+  const name = isArrayName ? rawName.slice(0, -2) : rawName;
+  // Prototype keys would turn a form post into an object-shape attack on later code.
+  if (name === '__proto__' || name === 'constructor' || name === 'prototype') return;
+  const existing = Object.prototype.hasOwnProperty.call(target, name) ? target[name] : undefined;
+  if (existing === undefined) {
+    target[name] = isArrayName ? [value] : value;
+  } else if (Array.isArray(existing)) {
+    existing.push(value);
+  } else {
+    target[name] = [existing, value];
+  }
+}
+
+/** Throws for a charset TextDecoder does not know, so the client learns its declaration is the problem. */
+export function decoderFor(charset: string, fatal = false): TextDecoder {
+  try {
+    return new TextDecoder(charset, { fatal });
+  } catch (cause) {
+    throw new LeadgateError('UNSUPPORTED_MEDIA_TYPE', `Unsupported charset "${charset}"`, { cause, details: { charset } });
+  }
+}
+
+/** Percent-decodes to bytes (not to UTF-16 directly): the bytes may be windows-1251, not UTF-8. */
+function percentBytes(text: string): Buffer {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x2b) {
+      out.push(0x20);
+    } else if (ch === 0x25 && i + 2 < text.length && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      out.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (ch < 0x80) {
+      out.push(ch);
+    } else {
+      // A raw non-ASCII character (some clients skip escaping); keep it as its UTF-8 bytes.
+      out.push(...Buffer.from(text[i] ?? '', 'utf8'));
+    }
+  }
+  return Buffer.from(out);
+}
+
+/**
+ * Decodes `application/x-www-form-urlencoded`. With no declared charset the bytes are tried as UTF-8 and,
+ * when that is invalid, as windows-1251: legacy Russian sites post cp1251 without saying so.
+ */
+export function decodeUrlencoded(raw: Buffer, declaredCharset: string | undefined): Record<string, unknown> {
+  const text = raw.toString('latin1');
+  const fields: Record<string, unknown> = {};
+  const pairs = text.split('&').filter((p) => p.length > 0);
+  if (pairs.length > MAX_FIELDS) {
+    throw new LeadgateError('PAYLOAD_TOO_LARGE', `More than ${MAX_FIELDS} form fields`, { details: { maxFields: MAX_FIELDS } });
+  }
+  const decode = pickDecoder(pairs, declaredCharset);
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const name = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    if (name.length === 0 || name.length > MAX_FIELD_NAME) continue;
+    addField(fields, name, value);
+  }
+  return fields;
+}
+
+function pickDecoder(pairs: string[], declaredCharset: string | undefined): (s: string) => string {
+  if (declaredCharset) {
+    const decoder = decoderFor(declaredCharset);
+    return (s) => decoder.decode(percentBytes(s));
+  }
+  const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for (const pair of pairs) strictUtf8.decode(percentBytes(pair));
+    const utf8 = new TextDecoder('utf-8');
+    return (s) => utf8.decode(percentBytes(s));
+  } catch {
+    const cp1251 = new TextDecoder('windows-1251');
+    return (s) => cp1251.decode(percentBytes(s));
+  }
+}
+
+/**
+ * Decodes `multipart/form-data` from bytes already read under the size limit. Files are drained and
+ * described, never buffered: a lead form's attachment is not a lead field.
+ */
+export function decodeMultipart(raw: Buffer, contentType: string, declaredCharset: string | undefined): Promise<DecodedFields> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: { 'content-type': contentType },
+        defCharset: declaredCharset ?? 'utf8',
+        limits: { fields: MAX_FIELDS, parts: MAX_FIELDS, fieldNameSize: MAX_FIELD_NAME, fieldSize: raw.length + 1 },
+      });
+    } catch (cause) {
+      // busboy throws synchronously for a missing or malformed boundary.
+      reject(new LeadgateError('BAD_REQUEST', 'Malformed multipart/form-data header (boundary)', { cause }));
+      return;
+    }
+    const fields: Record<string, unknown> = {};
+    const files: IgnoredFile[] = [];
+    let failed = false;
+    const fail = (err: LeadgateError): void => {
+      if (failed) return;
+      failed = true;
+      reject(err);
+    };
+    parser.on('field', (name, value) => addField(fields, name, value));
+    parser.on('file', (field, stream, info) => {
+      const file: IgnoredFile = { field, mimeType: info.mimeType, sizeBytes: 0 };
+      if (info.filename) file.filename = info.filename;
+      files.push(file);
+      stream.on('data', (chunk: Buffer) => {
+        file.sizeBytes += chunk.length;
+      });
+      stream.resume();
+    });
+    const tooMany = (): void =>
+      fail(new LeadgateError('PAYLOAD_TOO_LARGE', `More than ${MAX_FIELDS} multipart parts`, { details: { maxFields: MAX_FIELDS } }));
+    parser.on('partsLimit', tooMany);
+    parser.on('fieldsLimit', tooMany);
+    parser.on('error', (cause) => fail(new LeadgateError('BAD_REQUEST', 'Malformed multipart/form-data body', { cause })));
+    parser.on('close', () => {
+      if (!failed) resolve({ fields, files });
+    });
+    parser.end(raw);
+  });
+}

@@ -1,0 +1,34 @@
+import { cleanContact, cleanName } from '../../normalizer/draft.cleaner.js';
+
+describe('cleanContact', () => {
+  test('names: whitespace always collapsed, title case only when configured, never an identity', () => {
+    expect(cleanName('  иван   ПЕТРОВ ')).toBe('иван ПЕТРОВ');
+    expect(cleanName('  иван   ПЕТРОВ-водкин ', { titleCase: true })).toBe('Иван Петров-Водкин');
+    const c = cleanContact({ kind: 'lead', contact: { name: 'Anna' } }, 'RU');
+    expect(c.identities).toEqual([]);
+  });
+
+  test('telegram, whatsapp and connector-declared ids are identities; phone/e-mail ids go through their rules', () => {
+    const c = cleanContact(
+      {
+        kind: 'lead',
+        contact: {
+          phones: ['8 912 345-67-89 доб. 7', 'n/a'],
+          ids: [{ kind: 'telegram', value: ' 12345 ' }, { kind: 'WhatsApp', value: '79123456789' }, { kind: 'whatsapp_bsuid', value: 'RU.1a2b' }, { kind: 'vk', value: 'id1' }, { kind: 'email', value: 'A@B.RU' }],
+        },
+      },
+      { defaultRegion: 'RU' },
+    );
+    expect(c.identities).toEqual([
+      { kind: 'phone', value: '+79123456789' },
+      { kind: 'email', value: 'a@b.ru' },
+      { kind: 'telegram', value: '12345' },
+      { kind: 'whatsapp', value: '79123456789' },
+      { kind: 'whatsapp_bsuid', value: 'RU.1a2b' },
+      { kind: 'vk', value: 'id1' },
+    ]);
+    expect(c.emails).toEqual(['a@b.ru']);
+    expect(c.extensions).toEqual({ '+79123456789': '7' });
+    expect(c.unparsed).toEqual(['n/a']);
+  });
+});
