@@ -30,7 +30,8 @@ export interface RouterOptions {
 /**
  * Consumes Lead v1, gives each lead an owner (routing rules, owner.assigner.ts) and delivers it, then the
  * callback-task delivery its call facts cause, if any; also drains the retry topic. Live events go out
- * only for what this handling changed, so a redelivered record does not announce a lead twice.
+ * only for what this handling changed, so a redelivered record does not announce a lead twice (a crash
+ * between the assignment's commit and its announcement loses that announcement: live events are best effort).
  */
 export class Router {
   private readonly subscriptions: Subscription[] = [];
@@ -71,8 +72,10 @@ export class Router {
       ownerId,
       lead: owned,
     };
-    await this.options.deliverer.deliver(delivery);
+    // Announced as soon as the assignment committed: if the delivery below fails and the record comes
+    // back, the assignment is no longer fresh, so announcing after it would lose the count and the event.
     if (assignment.fresh) await this.announce(owned, assignment.decision?.ruleId ?? 'default');
+    await this.options.deliverer.deliver(delivery);
     // After the lead's own delivery, so the CRM knows the lead before a task refers to it.
     const callback = await this.options.callbacks?.handle(owned, assignment.contactOwnerId);
     if (callback) await this.options.deliverer.deliver(callback);

@@ -1,13 +1,40 @@
 #!/usr/bin/env bash
-# `npm run bench`: starts a Kafka broker when none is given, runs bench/run.ts, stops what it started.
+# `npm run bench`: every benchmark in bench/, one after another, each printing its own table.
+#
+#   npm run bench                                # all suites
+#   BENCH_ONLY=pipeline,delivery npm run bench   # some of them
+#
+# Suites: pipeline (ingest ceiling/embedded/Kafka and end to end), logbus (embedded log publishes),
+# identity (contacts/s, 1 and 2 normalizers), dedupe (precision/recall on a 20,000-request corpus),
+# delivery (deliveries/s, rate limit, backlog drain), telephony (call storm → callback tasks).
+# A Kafka broker is started when LEADGATE_KAFKA_BROKERS is unset and stopped at the end.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-started=""
-if [ -z "${LEADGATE_KAFKA_BROKERS:-}" ]; then
-  bash scripts/kafka.sh start
-  started=1
-  export LEADGATE_KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-19092}"
-fi
-cleanup() { [ -n "$started" ] && bash scripts/kafka.sh stop || true; }
-trap cleanup EXIT
-node --import tsx bench/run.ts "$@"
+
+main() {
+  cd "$(dirname "$0")/.."
+  local started=""
+  if [ -z "${LEADGATE_KAFKA_BROKERS:-}" ]; then
+    bash scripts/kafka.sh start
+    started=1
+    export LEADGATE_KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-19092}"
+  fi
+  # The tests' database defaults serve the suites that take a PostgreSQL URL.
+  export LEADGATE_TEST_DATABASE_URL="${LEADGATE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  trap '[ -n "'"$started"'" ] && bash scripts/kafka.sh stop || true' EXIT
+
+  local only=",${BENCH_ONLY:-pipeline,logbus,identity,dedupe,delivery,telephony},"
+  local failed=0 name file
+  for entry in pipeline:bench/run.ts logbus:bench/log-bus-publish.bench.ts identity:bench/identity.bench.ts \
+    dedupe:bench/dedupe-corpus.ts delivery:bench/delivery.bench.ts telephony:bench/telephony.bench.ts; do
+    name="${entry%%:*}"
+    file="${entry#*:}"
+    [[ "$only" == *",$name,"* ]] || continue
+    [ -f "$file" ] || { echo "[bench] $name: $file not present, skipped" >&2; continue; }
+    echo
+    echo "=== $name ($file) ==="
+    node --import tsx "$file" || { echo "[bench] $name failed" >&2; failed=1; }
+  done
+  return "$failed"
+}
+
+main "$@"
