@@ -22,6 +22,7 @@ import { OwnerAssigner } from '../router/owner.assigner.js';
 import { Router } from '../router/router.service.js';
 import { createRoutingAdminRouter } from '../router/admin/routing-admin.routes.js';
 import { CallbackHandler } from '../router/callbacks/callback.handler.js';
+import { ContactDeliveries } from '../router/contact-deliveries.js';
 import { RoutingEngine } from '../router/rules/routing.engine.js';
 import { LiveEventPublisher } from '../router/sla/live-event.publisher.js';
 import { SlaLoop } from '../router/sla/sla.loop.js';
@@ -30,6 +31,8 @@ import { createHealthRouter } from '../gateway/health.routes.js';
 import { createLeadsAdminRouter } from '../gateway/admin/leads.routes.js';
 import { requireAdminToken } from '../gateway/admin-auth.js';
 import { LiveStream } from '../gateway/stream/live-stream.service.js';
+import { createRingingAnnouncer } from '../gateway/stream/ringing.announcer.js';
+import { createRingingPublisher } from '../gateway/stream/ringing.publisher.js';
 import { normalizationOf, normalizerSettings } from '../normalizer/standalone.runtime.js';
 
 export type Role = 'gateway' | 'normalizer' | 'router';
@@ -98,6 +101,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
       destinationId: destination.id,
       events,
       callbacks: new CallbackHandler(store, { config: config.router.callbacks, events, metrics }),
+      contacts: new ContactDeliveries(store),
     });
     await router.start();
     stops.push(() => router.stop());
@@ -120,7 +124,11 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
       if (!plugin) throw new Error(`unknown connector kind ${c.kind}`);
       return { plugin, config: c };
     });
-    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, extraRouters: [
+    // Incoming-call popups: telephony ingresses announce call starts, the caller is looked up in the store.
+    const ringing = config.stream.enabled
+      ? createRingingAnnouncer({ publish: createRingingPublisher(bus, store, { defaultRegion: config.normalizer.defaultRegion }), logger: logger.child({ stage: 'gateway' }) })
+      : undefined;
+    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, ...(ringing ? { announceRinging: ringing.announce } : {}), extraRouters: [
       ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
       { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
       { path: '/v1', router: createLeadsAdminRouter({ store, bus, metrics, normalization: normalizationOf(config), guard: requireAdminToken(config.admin.token) }) },
@@ -133,6 +141,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
       : undefined;
     stops.unshift(async () => {
       await gateway.stop();
+      await ringing?.close();
       // Before the server: upgraded sockets would keep `server.close` waiting.
       await stream?.stop();
       await server.shutdown();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { deliveryKeyFor, type Delivery } from '../contracts/delivery.js';
-import { leadV1Schema, type LeadV1 } from '../contracts/lead.js';
+import { contactErasedV1Schema, leadV1Schema, type ContactErasedV1, type LeadV1 } from '../contracts/lead.js';
 import { LeadgateError } from '../contracts/errors.js';
 import { Topics } from '../contracts/topics.js';
 import type { Bus, BusRecord, Subscription } from '../platform/bus/bus.port.js';
@@ -10,6 +10,7 @@ import type { Metrics } from '../platform/telemetry/metrics.js';
 import { validateOrThrow } from '../platform/validation.js';
 import type { Deliverer, RetryEnvelope } from './deliverer.js';
 import type { CallbackHandler } from './callbacks/callback.handler.js';
+import type { ContactDeliveries } from './contact-deliveries.js';
 import type { OwnerAssigner } from './owner.assigner.js';
 import type { LiveEventPublisher } from './sla/live-event.publisher.js';
 
@@ -25,10 +26,12 @@ export interface RouterOptions {
   events?: LiveEventPublisher;
   /** Missed-call callback tasks; absent: calls are delivered as leads only. */
   callbacks?: CallbackHandler;
+  /** `contact.merged` and `contact.erased` deliveries; absent: merges and erasures stay in the store. */
+  contacts?: ContactDeliveries;
 }
 
 /**
- * Consumes Lead v1, gives each lead an owner (routing rules, owner.assigner.ts) and delivers it, then the
+ * Consumes Lead v1 (and `contact.erased`, turned into erasure deliveries), gives each lead an owner (routing rules, owner.assigner.ts) and delivers it, then the
  * callback-task delivery its call facts cause, if any; also drains the retry topic. Live events go out
  * only for what this handling changed, so a redelivered record does not announce a lead twice (a crash
  * between the assignment's commit and its announcement loses that announcement: live events are best effort).
@@ -51,14 +54,22 @@ export class Router {
   }
 
   async handleLead(record: BusRecord): Promise<void> {
-    let lead: LeadV1;
+    const erased = (record.value as { type?: unknown } | null)?.type === 'contact.erased';
+    let value: LeadV1 | ContactErasedV1;
     try {
-      lead = validateOrThrow<LeadV1>(leadV1Schema, record.value, 'lead');
+      value = erased
+        ? validateOrThrow<ContactErasedV1>(contactErasedV1Schema, record.value, 'contact.erased')
+        : validateOrThrow<LeadV1>(leadV1Schema, record.value, 'lead');
     } catch (err) {
       const error = err as LeadgateError;
       await deadLetter(this.options.bus, { stage: 'router', code: error.code, reason: error.message, sourceTopic: record.topic, key: record.key, record: record.value });
       return;
     }
+    if (value.type === 'contact.erased') {
+      for (const delivery of (await this.options.contacts?.erasure(value)) ?? []) await this.options.deliverer.deliver(delivery);
+      return;
+    }
+    const lead = value;
     if (lead.spam) {
       this.options.metrics.deliveries.inc({ destination: this.options.destinationId, outcome: 'skipped_spam' });
       return;
@@ -76,6 +87,7 @@ export class Router {
     // back, the assignment is no longer fresh, so announcing after it would lose the count and the event.
     if (assignment.fresh) await this.announce(owned, assignment.decision?.ruleId ?? 'default');
     await this.options.deliverer.deliver(delivery);
+    for (const merge of this.options.contacts?.merges(owned, ownerId) ?? []) await this.options.deliverer.deliver(merge);
     // After the lead's own delivery, so the CRM knows the lead before a task refers to it.
     const callback = await this.options.callbacks?.handle(owned, assignment.contactOwnerId);
     if (callback) await this.options.deliverer.deliver(callback);
