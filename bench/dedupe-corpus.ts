@@ -66,6 +66,49 @@ function corpus(): Req[] {
   return out.slice(0, target);
 }
 
+interface Score {
+  requests: number;
+  'true pairs': number;
+  'predicted pairs': number;
+  'false merges': number;
+  'precision %': string;
+  'recall %': string;
+}
+
+/**
+ * Pairwise scores over the requests of one kind (or all): a true pair is two requests of one person, a
+ * predicted pair two requests that ended on one contact. For a kind, a predicted pair counts when either
+ * request is of that kind, so a false merge between kinds shows in both rows.
+ */
+function score(scored: { contactId: string; req: Req }[], kind: string): Score {
+  const of = (r: Req): boolean => kind === 'all' || r.kind === kind;
+  const byContact = new Map<string, Req[]>();
+  for (const s of scored) byContact.set(s.contactId, [...(byContact.get(s.contactId) ?? []), s.req]);
+  let predicted = 0;
+  let correct = 0;
+  for (const group of byContact.values()) {
+    for (let i = 0; i < group.length; i++) {
+      for (let j = i + 1; j < group.length; j++) {
+        if (!of(group[i]) && !of(group[j])) continue;
+        predicted++;
+        if (group[i].person === group[j].person) correct++;
+      }
+    }
+  }
+  const byPerson = new Map<number, number>();
+  for (const s of scored) if (of(s.req)) byPerson.set(s.req.person, (byPerson.get(s.req.person) ?? 0) + 1);
+  const truePairs = [...byPerson.values()].reduce((sum, n) => sum + pairs(n), 0);
+  const pct = (a: number, b: number): string => (b === 0 ? '100.000' : ((100 * a) / b).toFixed(3));
+  return {
+    requests: scored.filter((s) => of(s.req)).length,
+    'true pairs': truePairs,
+    'predicted pairs': predicted,
+    'false merges': predicted - correct,
+    'precision %': pct(correct, predicted),
+    'recall %': pct(correct, truePairs),
+  };
+}
+
 const nullBus: Bus = { kind: 'embedded', publish: async () => {}, subscribe: async () => ({ stop: async () => {} }), ready: async () => true, close: async () => {} };
 const plugin: ConnectorPlugin = { kind: 'draft', channel: 'form', configSchema: {}, mapper: (e) => e.payload.draft as MapResult };
 const pairs = (n: number): number => (n * (n - 1)) / 2;
@@ -91,25 +134,13 @@ try {
   );
   const seconds = (performance.now() - t0) / 1000;
   const rows = await store.query<{ event_key: string; contact_id: string }>('select a.event_key, l.contact_id from lead_activities a join leads l on l.id = a.lead_id');
-  const byPerson = new Map<number, number>();
-  const byContact = new Map<string, number>();
-  const byBoth = new Map<string, number>();
-  for (const row of rows) {
-    const person = (keys.get(row.event_key) as Req).person;
-    byPerson.set(person, (byPerson.get(person) ?? 0) + 1);
-    byContact.set(row.contact_id, (byContact.get(row.contact_id) ?? 0) + 1);
-    byBoth.set(`${person}|${row.contact_id}`, (byBoth.get(`${person}|${row.contact_id}`) ?? 0) + 1);
-  }
-  const truePairs = [...byPerson.values()].reduce((s, n) => s + pairs(n), 0);
-  const predicted = [...byContact.values()].reduce((s, n) => s + pairs(n), 0);
-  const correct = [...byBoth.values()].reduce((s, n) => s + pairs(n), 0);
   const [{ merges }] = await store.query<{ merges: string }>('select count(*)::text as merges from contact_merges');
-  console.log(`requests            ${rows.length} of ${requests.length} (people ${byPerson.size}, contacts ${byContact.size})`);
-  console.log(`duplicate pairs     true ${truePairs}, predicted ${predicted}, correct ${correct}`);
-  console.log(`precision           ${((100 * correct) / Math.max(predicted, 1)).toFixed(3)} %  (no false merges)`);
-  console.log(`recall              ${((100 * correct) / Math.max(truePairs, 1)).toFixed(3)} %  (duplicates merged)`);
-  console.log(`contact merges      ${merges}`);
-  console.log(`throughput          ${(rows.length / seconds).toFixed(0)} requests/s (${concurrency} in flight, one process, PostgreSQL)`);
+  const [{ contacts }] = await store.query<{ contacts: string }>('select count(*)::text as contacts from contacts where merged_into is null');
+  const scored = rows.map((row) => ({ contactId: row.contact_id, req: keys.get(row.event_key) as Req }));
+  const table = [...new Set(requests.map((r) => r.kind)), 'all'].map((kind) => ({ kind, ...score(scored, kind) }));
+  process.stdout.write(`\nDedupe quality: ${rows.length} of ${requests.length} requests processed, ${contacts} contacts (${new Set(requests.map((r) => r.person)).size} people), ${merges} contact merges\n`);
+  console.table(table);
+  process.stdout.write(`throughput: ${(rows.length / seconds).toFixed(0)} requests/s (${concurrency} in flight, one normalizer, PostgreSQL)\n`);
 } finally {
   await store.close();
   await db.drop();

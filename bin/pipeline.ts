@@ -53,7 +53,7 @@ export interface RunningPipeline {
  * else the embedded log; PostgreSQL when a URL is set, else PGlite) and starts the requested roles.
  */
 export async function startPipeline(config: LeadgateConfig, roles: readonly Role[], logger: Logger, metrics = new Metrics()): Promise<RunningPipeline> {
-  const store = await openStore(config.store.url ? { kind: 'postgres', url: config.store.url } : { kind: 'embedded', dataDir: config.store.dataDir }, logger);
+  const store = await openStore(config.store.url ? { kind: 'postgres', url: config.store.url, poolSize: config.store.poolSize } : { kind: 'embedded', dataDir: config.store.dataDir }, logger);
   // The gateway with a spool must start (and accept webhooks into the spool) while Kafka is down.
   const spool = config.bus.kafka && config.bus.spool?.enabled && roles.includes('gateway') ? config.bus.spool : undefined;
   const base = config.bus.kafka

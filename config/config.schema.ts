@@ -76,6 +76,8 @@ export const configSchema = {
       default: {},
       properties: {
         url: { type: 'string', pattern: '^postgres(ql)?://' },
+        /** Connections per process to PostgreSQL (`url`); the embedded store has one. */
+        poolSize: { type: 'integer', minimum: 1, maximum: 500, default: 20 },
         dataDir: { type: 'string', default: './data' },
       },
     },

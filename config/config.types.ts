@@ -28,7 +28,7 @@ export interface LeadgateConfig {
     kafka?: { brokers: string[]; clientId: string; partitions: number };
     spool?: { enabled: boolean; dataDir: string; maxRecords: number };
   };
-  store: { url?: string; dataDir: string };
+  store: { url?: string; poolSize: number; dataDir: string };
   normalizer: {
     defaultRegion: string;
     /** Default merge window; `mergeWindows` overrides it per channel (minutes). */

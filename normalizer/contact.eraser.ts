@@ -7,6 +7,8 @@ import type { Queryable, Store } from '../platform/store/store.port.js';
 import { withTxRetry } from '../platform/store/tx-retry.js';
 import type { NormalizationOptions } from './draft.cleaner.js';
 import { normalizeEmail } from './email.normalizer.js';
+import { scrubContactData, type ScrubCounts } from './erasure.scrubber.js';
+import { survivingContactId } from './lineage.query.js';
 import { normalizePhone } from './phone.normalizer.js';
 
 /** Who to erase: one identity as people type it (normalized with the configured rules) or a contact id. */
@@ -17,7 +19,7 @@ export interface EraseRequest {
 }
 
 export type EraseResult =
-  | { status: 'erased'; contactId: string; mergedContactIds: string[]; leadIds: string[]; identities: number; rawEvents: number }
+  | ({ status: 'erased'; contactId: string; mergedContactIds: string[]; leadIds: string[]; identities: number } & ScrubCounts)
   | { status: 'already_erased'; contactId: string; mergedContactIds: string[]; leadIds: string[] }
   | { status: 'not_found' };
 
@@ -43,14 +45,6 @@ function target(req: EraseRequest, rules: NormalizationOptions): { kind: string;
   }
   return undefined;
 }
-
-// RawEvent v1 keeps its envelope (ids, connector, time) so lineage still shows that something arrived.
-const scrubRawSql = `jsonb_strip_nulls(jsonb_build_object('v', raw->'v', 'id', raw->'id', 'connector', raw->'connector', 'channel', raw->'channel',
-  'receivedAt', raw->'receivedAt', 'providerEventId', raw->'providerEventId', 'payload', '{}'::jsonb, 'meta', '{}'::jsonb, 'erased', true))`;
-// Lead v1 keeps its ids and shape (it stays schema-valid if re-published on a redelivery) and loses the person.
-const scrubOutputSql = `case when output is null then null else (output - 'subject' - 'message' - 'call' - 'mergedContactIds') || jsonb_build_object(
-  'contact', jsonb_build_object('id', output->'contact'->'id', 'isNew', output->'contact'->'isNew', 'phones', '[]'::jsonb, 'emails', '[]'::jsonb, 'ids', '[]'::jsonb),
-  'fields', '{}'::jsonb, 'source', '{}'::jsonb, 'erased', true) end`;
 
 /** The contacts merged into `contactId` (transitively) and the leads all of them hold. */
 async function scope(q: Queryable, contactId: string): Promise<{ mergedContactIds: string[]; leadIds: string[] }> {
@@ -84,25 +78,24 @@ export async function eraseContact(store: Store, bus: Bus, req: EraseRequest, ru
       }
       contactId = hit.contact_id;
     }
-    const [contact] = await q.query<{ id: string; erased_at: Date | null }>('select id, erased_at from contacts where id = $1 for update', [contactId ?? '']);
+    // A merged contact's id names the same person as its survivor: erase from the end of the chain.
+    const survivor = await survivingContactId(q, contactId ?? '');
+    const [contact] = await q.query<{ id: string; erased_at: Date | null }>('select id, erased_at from contacts where id = $1 for update', [survivor]);
     if (!contact) return { status: 'not_found' };
     const { mergedContactIds, leadIds } = await scope(q, contact.id);
     const ids = [contact.id, ...mergedContactIds];
     const identities = await q.query<{ kind: string; value: string }>('select kind, value from identities where contact_id = any($1::text[])', [ids]);
     if (contact.erased_at && identities.length === 0) return { status: 'already_erased', contactId: contact.id, mergedContactIds, leadIds };
+    // Before the contacts lose their links: the scrub finds the requests through the contacts' leads.
+    const scrubbed = await scrubContactData(q, ids);
     for (const i of identities) {
       await q.query('insert into erased_identities (kind, hash, contact_id) values ($1, $2, $3) on conflict (kind, hash) do nothing', [i.kind, identityHash(secret, i.kind, i.value), contact.id]);
     }
     await q.query('delete from identities where contact_id = any($1::text[])', [ids]);
     await q.query('update contacts set name = null, erased_at = coalesce(erased_at, now()), updated_at = now() where id = any($1::text[])', [ids]);
-    const scrubbed = await q.query<{ event_key: string }>(
-      `update raw_events set raw = ${scrubRawSql}, output = ${scrubOutputSql}
-       where event_key in (select a.event_key from lead_activities a join leads l on l.id = a.lead_id where l.contact_id = any($1::text[])
-                           union select first_event_key from contacts where id = any($1::text[]) and first_event_key is not null)
-       returning event_key`,
-      [ids],
-    );
-    return { status: 'erased', contactId: contact.id, mergedContactIds, leadIds, identities: identities.length, rawEvents: scrubbed.length };
+    // Open leads stop absorbing requests: a person who writes again after an erasure is a new contact with a new lead.
+    await q.query('update leads set mergeable = false where contact_id = any($1::text[]) and mergeable', [ids]);
+    return { status: 'erased', contactId: contact.id, mergedContactIds, leadIds, identities: identities.length, ...scrubbed };
   });
   // Published again for an already erased contact: a crash between commit and publish must not lose it,
   // and the destination treats a repeated erase as a no-op.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LeadgateError } from '../contracts/errors.js';
 import type { ContactIdentity } from '../contracts/lead.js';
 import type { Queryable } from '../platform/store/store.port.js';
 
@@ -20,6 +21,8 @@ interface ContactRow extends Record<string, unknown> {
   id: string;
   owner_id: string | null;
   created_at: Date | string;
+  merged_into?: string | null;
+  erased_at?: Date | null;
 }
 
 /**
@@ -28,6 +31,7 @@ interface ContactRow extends Record<string, unknown> {
  * survives and the others are merged into it (recorded in `contact_merges`). Identities the contact did
  * not have yet are attached with a plain INSERT: if another normalizer claimed one meanwhile the primary
  * key rejects it (23505) and the caller's `withTxRetry` re-runs the whole resolution, now seeing it.
+ * Likewise when a matched contact was merged or erased while this transaction waited for its lock (40001).
  */
 export async function resolveContact(
   q: Queryable,
@@ -60,9 +64,14 @@ export async function resolveContact(
   } else {
     // Lock in a stable order so two requests linking the same contacts cannot deadlock.
     const rows = await q.query<ContactRow>(
-      'select id, owner_id, created_at from contacts where id = any($1::text[]) order by created_at, id for update',
+      'select id, owner_id, created_at, merged_into, erased_at from contacts where id = any($1::text[]) order by created_at, id for update',
       [[...new Set(matched.map((m) => m.contact_id))]],
     );
+    // The lock waited for a merge or an erasure that committed after the identities were read: what was
+    // matched is stale. Re-run the whole transaction, which now reads the identities where they are.
+    if (rows.some((r) => r.merged_into !== null || r.erased_at !== null)) {
+      throw new LeadgateError('INTERNAL', 'matched contact changed meanwhile', { retriable: true, cause: { code: '40001' } });
+    }
     contact = rows[0];
     mergedIds = rows.slice(1).map((r) => r.id);
     if (mergedIds.length > 0) await mergeInto(q, contact, rows.slice(1), eventKey);

@@ -86,18 +86,25 @@ async function survivorLineage(q: Queryable, contactId: string): Promise<Omit<Co
   };
 }
 
-/** The raw events that formed a contact; a merged contact's id answers with its survivor's lineage. */
-export async function contactLineage(q: Queryable, contactId: string): Promise<ContactLineage | undefined> {
-  // Follows merged_into to the end of the chain (a survivor can itself be merged later).
+/**
+ * The contact a contact id stands for today: follows `merged_into` to the end of the chain (a survivor
+ * can itself be merged later). An unknown id comes back unchanged.
+ */
+export async function survivingContactId(q: Queryable, contactId: string): Promise<string> {
   const [row] = await q.query<{ id: string }>(
     `with recursive up(id, depth) as (select $1::text, 0 union select c.merged_into, up.depth + 1 from contacts c join up on c.id = up.id where c.merged_into is not null and up.depth < 100)
      select id from up order by depth desc limit 1`,
     [contactId],
   );
-  if (!row) return undefined;
-  const lineage = await survivorLineage(q, row.id);
+  return row?.id ?? contactId;
+}
+
+/** The raw events that formed a contact; a merged contact's id answers with its survivor's lineage. */
+export async function contactLineage(q: Queryable, contactId: string): Promise<ContactLineage | undefined> {
+  const survivor = await survivingContactId(q, contactId);
+  const lineage = await survivorLineage(q, survivor);
   if (!lineage) return undefined;
-  return row.id === contactId ? lineage : { ...lineage, requestedId: contactId };
+  return survivor === contactId ? lineage : { ...lineage, requestedId: contactId };
 }
 
 /** The raw events that formed a lead and its (current) contact. */

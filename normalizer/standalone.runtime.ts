@@ -30,7 +30,7 @@ export interface NormalizerRuntime {
  * command can run next to a live installation.
  */
 export async function openNormalizerRuntime(config: LeadgateConfig, logger: Logger): Promise<NormalizerRuntime> {
-  const store = await openStore(config.store.url ? { kind: 'postgres', url: config.store.url } : { kind: 'embedded', dataDir: config.store.dataDir }, logger);
+  const store = await openStore(config.store.url ? { kind: 'postgres', url: config.store.url, poolSize: config.store.poolSize } : { kind: 'embedded', dataDir: config.store.dataDir }, logger);
   const base = config.bus.kafka
     ? await createKafkaBus({ brokers: config.bus.kafka.brokers, clientId: `${config.bus.kafka.clientId}-cli`, partitions: config.bus.kafka.partitions, logger })
     : createLogBus(store, { logger });

@@ -6,10 +6,15 @@ import type { Queryable, SqlParam, Store } from './store.port.js';
 export interface PgStoreOptions {
   url: string;
   logger: Logger;
-  /** Pool size. Default 10. */
+  /** Pool size. Default 20. */
   max?: number;
-  /** How long `ready()` and a new connection may take. Default 2000 ms. */
+  /** How long `ready()` may take. Default 2000 ms. */
   timeoutMs?: number;
+  /**
+   * How long a query may wait for a pooled connection. Default 10 s: consumers run many keys at once, so
+   * under load a wait of a few seconds is normal and must not fail (and retry) the handler.
+   */
+  acquireTimeoutMs?: number;
 }
 
 /**
@@ -40,7 +45,7 @@ function translate(err: unknown): unknown {
  */
 export function createPgStore(options: PgStoreOptions): Store {
   const timeoutMs = options.timeoutMs ?? 2000;
-  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: timeoutMs });
+  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 20, connectionTimeoutMillis: options.acquireTimeoutMs ?? 10_000 });
   // An idle client losing its server emits here; without a listener the process would crash.
   pool.on('error', (err) => options.logger.warn({ err }, 'store.idle_client_error'));
   let closing: Promise<void> | undefined;

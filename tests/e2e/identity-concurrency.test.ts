@@ -156,6 +156,31 @@ describe('identity resolution is order- and instance-independent (Kafka + Postgr
           // Every request is in exactly one lead, and no lead mixes people.
           expect(grouped.flat().sort()).toEqual(all.map((e) => e.key).sort());
           for (const keys of grouped) expect(new Set(keys.map((k) => personOf.get(k))).size).toBe(1);
+          // Leads follow their contact on a merge: all of a person's leads sit on one surviving contact,
+          // and that contact holds at most one lead that still absorbs requests.
+          const leadContacts = await store.query<{ event_key: string; contact_id: string; merged_into: string | null }>(
+            'select a.event_key, l.contact_id, c.merged_into from lead_activities a join leads l on l.id = a.lead_id join contacts c on c.id = l.contact_id',
+          );
+          const contactsOf = new Map<number, Set<string>>();
+          for (const row of leadContacts) {
+            expect(row.merged_into).toBeNull();
+            const p = personOf.get(row.event_key) as number;
+            contactsOf.set(p, (contactsOf.get(p) ?? new Set()).add(row.contact_id));
+          }
+          for (const ids of contactsOf.values()) expect(ids.size).toBe(1);
+          const [{ open }] = await store.query<{ open: string }>('select count(*)::text as open from (select contact_id from leads where mergeable group by contact_id having count(*) > 1) x');
+          expect(open).toBe('0');
+          // Every merge is recorded with both ids and the request that linked them; the older contact survived.
+          const merges = await store.query<{ trigger_event_key: string; older: boolean; merged_into: string | null; survivor_id: string }>(
+            `select m.trigger_event_key, s.created_at <= d.created_at as older, d.merged_into, m.survivor_id
+             from contact_merges m join contacts s on s.id = m.survivor_id join contacts d on d.id = m.merged_id`,
+          );
+          const [{ mergedContacts }] = await store.query<{ mergedContacts: string }>('select count(*)::text as "mergedContacts" from contacts where merged_into is not null');
+          expect(merges).toHaveLength(Number(mergedContacts));
+          for (const m of merges) {
+            expect(m).toMatchObject({ older: true, merged_into: m.survivor_id });
+            expect(personOf.has(m.trigger_event_key)).toBe(true);
+          }
           // Anchored people never need a merge: one lead holding all their requests, whatever the order.
           const actual = new Set(grouped.map((k) => k.join(' ')));
           people.forEach((p, i) => {

@@ -18,7 +18,7 @@ describe('config', () => {
   test('an empty config gets the embedded defaults', () => {
     const config = buildConfig({}, {});
     expect(config.bus.kafka).toBeUndefined();
-    expect(config.store).toEqual({ dataDir: './data' });
+    expect(config.store).toEqual({ dataDir: './data', poolSize: 20 });
     expect(config.server.port).toBe(8080);
     expect(config.normalizer).toMatchObject({ defaultRegion: 'RU', mergeWindowMinutes: 1440 });
     expect(config.router.owners.length).toBeGreaterThan(0);
