@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { Logger } from 'pino';
+import type { RingingCall } from '../contracts/live-event.js';
 import type { Channel, RawEventV1 } from '../contracts/raw-event.js';
 import type { Mapper } from '../contracts/lead-draft.js';
 import type { Store } from '../platform/store/store.port.js';
@@ -38,6 +39,12 @@ export interface ConnectorContext<C extends ConnectorConfig = ConnectorConfig> {
   store: Store;
   /** The process's metrics, for connector-specific counters (e-mail ignored by reason). */
   metrics: Metrics;
+  /**
+   * Reports the start of an inbound call, once its raw event is durable, so the gateway can push a
+   * `call.ringing` popup with the known caller. Returns at once and never throws (best effort); absent
+   * where no live stream is wired (plain app tests).
+   */
+  announceRinging?(call: RingingCall): void;
 }
 
 /** A running background ingress (IMAP IDLE loop, Telegram poller). */

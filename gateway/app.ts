@@ -2,6 +2,7 @@ import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { LeadgateError } from '../contracts/errors.js';
 import type { ConnectorConfig, ConnectorContext, ConnectorPlugin } from '../connectors/connector.port.js';
+import type { RingingCall } from '../contracts/live-event.js';
 import type { Bus } from '../platform/bus/bus.port.js';
 import { DEFAULT_BODY_LIMIT_BYTES, bodyLimit } from '../platform/http/body-reader.js';
 import { errorHandler, notFoundHandler } from '../platform/http/error-handler.js';
@@ -36,6 +37,8 @@ export interface GatewayDeps {
   trustProxy?: boolean | number | string;
   /** Deadline for each bus/store readiness probe. */
   readyProbeTimeoutMs?: number;
+  /** Handed to connectors as `ctx.announceRinging` (the live stream's `call.ringing`). */
+  announceRinging?: (call: RingingCall) => void;
 }
 
 /**
@@ -105,6 +108,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
       logger: connectorLogger,
       store,
       metrics,
+      ...(deps.announceRinging ? { announceRinging: deps.announceRinging } : {}),
     };
     if (plugin.createRouter) hooks.push({ id: config.id, router: plugin.createRouter(ctx) });
     if (plugin.start) background.push({ plugin, ctx });

@@ -3,6 +3,7 @@ import { LeadgateError, isLeadgateError } from '../../contracts/errors.js';
 import { requestMeta } from '../../platform/http/request-meta.js';
 import { safeEqual } from '../../platform/http/signatures.js';
 import type { ConnectorContext, IngestResult } from '../connector.port.js';
+import { ringingOf } from './call-ringing.js';
 import { CallTracker } from './call-tracker.store.js';
 import type { CallPhase, TelephonyPayload } from './call.model.js';
 import type { TelephonyConfig } from './telephony.config.js';
@@ -74,6 +75,11 @@ export async function acceptCallEvent(ctx: ConnectorContext<TelephonyConfig>, re
     meta: requestMeta(req),
     channel: 'call',
   });
+  // Only now that the event is durable: a popup for a call the provider will have to resend is noise.
+  if (event.phase === 'start' && ctx.announceRinging) {
+    const ringing = ringingOf(ctx.config.id, event.payload, receivedAt);
+    if (ringing) ctx.announceRinging(ringing);
+  }
   if (ctx.config.sweeper.timeoutSeconds > 0 && event.phase !== 'other') {
     try {
       await new CallTracker(ctx.store, ctx.config.id).record(event.callId, event.phase, event.payload, receivedAt);

@@ -1,23 +1,9 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { LeadgateError } from '../../contracts/errors.js';
-import type { LiveEvent } from '../../contracts/live-event.js';
+import type { LiveEvent, RingingCall } from '../../contracts/live-event.js';
 import { Topics } from '../../contracts/topics.js';
 import type { Bus } from '../../platform/bus/bus.port.js';
 import type { Queryable } from '../../platform/store/store.port.js';
-
-/** The start of an inbound call, as a telephony ingress knows it once the raw event is durable. */
-export interface RingingCall {
-  /** The caller's number as the provider sent it (`79161234567`, `+7 916 …`, `8916…`). */
-  caller: string;
-  /** Our number that was dialled (DID / line), when the provider says. */
-  line?: string;
-  /** The provider's id of the whole call; clients use it to pair ringing with the later missed/answered. */
-  callId: string;
-  /** Connector id (or kind) that saw the call. */
-  provider: string;
-  /** When the call started ringing (provider time if given, else receipt time). */
-  at: string | Date;
-}
 
 export interface RingingOptions {
   /** Region for numbers without a country code; use the normalizer's `defaultRegion` so both agree. Default RU. */
@@ -83,15 +69,16 @@ async function findCaller(store: Queryable, candidates: string[]): Promise<Known
  * and, when the contact has an open lead, `leadId` and `data.lead`; `ownerId` is the contact's owner, else
  * the open lead's. An unknown number yields only the call facts (caller, line, callId, provider).
  *
- * Call site contract: call it from a telephony ingress for the *start* of an *inbound* call, after the raw
- * event's publish resolved, and only for a newly accepted event (not a provider's retry). It is a best-effort
- * notification: resolves with the event once published; rejects (VALIDATION_FAILED on bad input, or the
- * store's/bus's error) and the caller logs and carries on — never fail or delay the webhook answer for it.
+ * Call site contract: for the *start* of an *inbound* call, after the raw event's publish resolved; the
+ * gateway reaches it through {@link createRingingAnnouncer}, which dedupes provider retries and never
+ * delays the webhook answer. Resolves with the event once published; rejects (VALIDATION_FAILED on bad
+ * input, or the store's/bus's error).
  */
 export async function publishRinging(bus: Bus, store: Queryable, call: RingingCall, options: RingingOptions = {}): Promise<LiveEvent> {
   const callerRaw = text(call.caller, 'caller', 64);
   const callId = text(call.callId, 'callId', 512);
   const provider = text(call.provider, 'provider', 128);
+  const connectorId = text(call.connectorId, 'connectorId', 128);
   const at = call.at instanceof Date ? call.at : new Date(call.at);
   if (Number.isNaN(at.getTime())) throw new LeadgateError('VALIDATION_FAILED', 'call.ringing needs a valid start time', { details: { field: 'at' } });
   const line = call.line?.trim() ? call.line.trim().slice(0, 64) : undefined;
@@ -100,7 +87,7 @@ export async function publishRinging(bus: Bus, store: Queryable, call: RingingCa
   const known = await findCaller(store, candidates);
   const ownerId = known?.owner_id ?? known?.lead_owner_id ?? undefined;
 
-  const data: Record<string, unknown> = { callId, provider, caller: candidates[0] ?? callerRaw };
+  const data: Record<string, unknown> = { callId, provider, connectorId, caller: candidates[0] ?? callerRaw };
   if (line !== undefined) data.line = line;
   if (known) {
     data.contact = { id: known.contact_id, name: known.name, ownerId: known.owner_id };
