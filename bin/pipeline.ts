@@ -108,6 +108,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     const sla = new SlaLoop({ store, engine: routing, events, metrics, logger: routerLogger, config: config.router.sla });
     sla.start();
     stops.push(() => sla.stop());
+    stops.push(() => events.flush());
     stops.push(await startDlqRecorder({ bus, store, metrics, logger: logger.child({ stage: 'dlq' }) }));
   }
   if (!roles.includes('gateway')) {
