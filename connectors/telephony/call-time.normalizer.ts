@@ -23,21 +23,24 @@ export function epochMillis(value: number): number | undefined {
 const localPattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/;
 const offsetPattern = /^([+-])(\d{2}):?(\d{2})$/;
 
+// Building an Intl.DateTimeFormat costs far more than formatting with one; a few zones serve every call.
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function wallClockFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formats.set(timeZone, format);
+  }
+  return format;
+}
+
 /** Minutes east of UTC that `timeZone` (IANA name or `+03:00`) has at the UTC instant `utcMillis`. */
 export function zoneOffsetMinutes(timeZone: string, utcMillis: number): number {
   const fixed = offsetPattern.exec(timeZone);
   if (fixed) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3]));
   if (timeZone === 'UTC' || timeZone === 'Z') return 0;
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(utcMillis));
+  const parts = wallClockFormat(timeZone).formatToParts(new Date(utcMillis));
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return Math.round((asUtc - Math.floor(utcMillis / 1000) * 1000) / 60000);
