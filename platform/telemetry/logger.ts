@@ -4,10 +4,14 @@ export type { Logger };
 
 const phonePattern = /\+?\d[\d\s().-]{6,}\d/g;
 const emailPattern = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+)/g;
+/** Credentials providers put into webhook URLs (Tilda, UIS cannot sign), e.g. a logged `?token=…`. */
+const urlSecretPattern = /([?&](?:token|secret|key|api_key|apikey|sign|signature|access_token)=)[^&\s"']+/gi;
+const maxDepth = 6;
 
 /** Keeps the last two digits of a phone and the first letter and domain of an e-mail: enough to debug, not to identify. */
 export function maskPii(text: string): string {
   return text
+    .replace(urlSecretPattern, '$1[redacted]')
     .replace(emailPattern, (_m, first: string, domain: string) => `${first}***@${domain}`)
     .replace(phonePattern, (m) => {
       const digits = m.replace(/\D/g, '');
@@ -15,11 +19,34 @@ export function maskPii(text: string): string {
     });
 }
 
+/**
+ * A copy of the error with every own property masked (message, stack, cause, details, the CRM's answer),
+ * same prototype and enumerability, so pino still serializes it as an error with its type.
+ */
+function maskError(err: Error, depth: number): Error {
+  const copy = Object.create(Object.getPrototypeOf(err) as object) as Error;
+  for (const key of Object.getOwnPropertyNames(err)) {
+    const descriptor = Object.getOwnPropertyDescriptor(err, key);
+    if (!descriptor) continue;
+    if ('value' in descriptor) descriptor.value = maskDeep(descriptor.value, depth + 1);
+    Object.defineProperty(copy, key, descriptor);
+  }
+  return copy;
+}
+
 function maskDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskPii(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > maxDepth) {
+    // Beyond the walk the rest goes out as masked text rather than as it came.
+    try {
+      return maskPii(JSON.stringify(value));
+    } catch {
+      return '[unserializable]';
+    }
+  }
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
-  if (value instanceof Error) return value;
+  if (value instanceof Error) return maskError(value, depth);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth + 1);
   return out;
@@ -29,8 +56,8 @@ function maskDeep(value: unknown, depth = 0): unknown {
  * Root logger. Secrets are redacted by key; phones and e-mails are masked in every logged string,
  * so a connector that logs a field by mistake does not leak a customer's number.
  */
-export function createLogger(level = process.env.LEADGATE_LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+export function createLogger(level = process.env.LEADGATE_LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'leadgate' },
     redact: {
@@ -42,5 +69,7 @@ export function createLogger(level = process.env.LEADGATE_LOG_LEVEL ?? 'info'): 
         method.apply(this, args.map((a) => maskDeep(a)) as Parameters<typeof method>);
       },
     },
-  });
+  };
+  // The destination is for tests that read what was logged; production writes to stdout.
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -5,7 +5,7 @@ import { connectorPlugins } from '../../connectors/registry.js';
 import type { ConnectorPlugin } from '../../connectors/connector.port.js';
 import { formsEndpoints, messengerEndpoints, type FuzzEndpoint } from '../support/fuzz-endpoints.js';
 import { telephonyEndpoints } from '../support/fuzz-endpoints-telephony.js';
-import { fuzzRuns, runEndpointFuzz } from '../support/fuzz-runner.js';
+import { formatFuzzSummary, fuzzRuns, runEndpointFuzz } from '../support/fuzz-runner.js';
 
 const runs = fuzzRuns(500);
 const endpoints: FuzzEndpoint[] = [...formsEndpoints(), ...messengerEndpoints(), ...telephonyEndpoints()];
@@ -24,6 +24,8 @@ describe('webhook fuzzing', () => {
     it(`${endpoint.name}: ${runs} hostile cases keep every invariant`, async () => {
       const stats = await runEndpointFuzz({ endpoint, runs });
       if (process.env.FUZZ_REPORT) appendFileSync(process.env.FUZZ_REPORT, `${JSON.stringify(stats)}\n`);
+      // Straight to stderr: jest's console wraps every line in a stack frame.
+      process.stderr.write(`${formatFuzzSummary(stats)}\n`);
       expect(stats.cases).toBeGreaterThanOrEqual(runs);
       // The generators must actually reach both sides: accepted leads and refused credentials.
       expect(stats.accepted).toBeGreaterThan(0);

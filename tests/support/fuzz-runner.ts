@@ -24,6 +24,8 @@ export interface FuzzStats {
   /** Mutation label → cases. */
   mutations: Record<string, number>;
   heapGrowthBytes: number;
+  /** Highest resident set size sampled after each case (the whole jest worker, not only the gateway). */
+  maxRssBytes: number;
 }
 
 export interface FuzzOptions {
@@ -37,6 +39,23 @@ export interface FuzzOptions {
 export function fuzzRuns(defaultRuns = 500): number {
   const n = Number(process.env.FUZZ_RUNS);
   return Number.isInteger(n) && n > 0 ? n : defaultRuns;
+}
+
+/**
+ * One line per endpoint for the long run's record (docs/faults.md): cases, answer classes, crashes
+ * (always 0 when the run got here: any 5xx, missing answer or unhandled rejection fails the run first).
+ */
+export function formatFuzzSummary(stats: FuzzStats): string {
+  const byClass = { '2xx': 0, '4xx': 0, other: 0 };
+  for (const [outcome, n] of Object.entries(stats.outcomes)) {
+    const status = Number(outcome.split(' ')[0]);
+    byClass[status >= 200 && status < 300 ? '2xx' : status >= 400 && status < 500 ? '4xx' : 'other'] += n;
+  }
+  const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+  return (
+    `fuzz ${stats.endpoint}: ${stats.cases} cases, 2xx ${byClass['2xx']} (published ${stats.accepted}, ignored ${stats.ignored}), ` +
+    `4xx ${byClass['4xx']}, other ${byClass.other}, crashes 0, heap growth ${mb(stats.heapGrowthBytes)}, max RSS ${mb(stats.maxRssBytes)}`
+  );
 }
 
 let gcFn: (() => void) | undefined;
@@ -99,7 +118,7 @@ export async function runEndpointFuzz(options: FuzzOptions): Promise<FuzzStats> 
   const server = await listen(gateway.app, { host: '127.0.0.1', port: 0 });
   const port = server.boundAddress().port;
   const validate = compile<RawEventV1>(rawEventV1Schema);
-  const stats: FuzzStats = { endpoint: endpoint.name, cases: 0, accepted: 0, ignored: 0, outcomes: {}, mutations: {}, heapGrowthBytes: 0 };
+  const stats: FuzzStats = { endpoint: endpoint.name, cases: 0, accepted: 0, ignored: 0, outcomes: {}, mutations: {}, heapGrowthBytes: 0, maxRssBytes: 0 };
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown): void => {
     rejections.push(reason);
@@ -129,6 +148,7 @@ export async function runEndpointFuzz(options: FuzzOptions): Promise<FuzzStats> 
       throw new Error(`${endpoint.name}: ${why}: ${describeCase(c, req, res)}`);
     };
     stats.cases++;
+    stats.maxRssBytes = Math.max(stats.maxRssBytes, process.memoryUsage.rss());
     bump(stats.mutations, c.mutation.label);
     const code = errorCodeOf(res);
     bump(stats.outcomes, code ? `${res.status} ${code}` : String(res.status));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildConfig } from '../../config/config.loader.js';
 import type { LeadgateConfig } from '../../config/config.types.js';
 import { startPipeline, type Role, type RunningPipeline } from '../../bin/pipeline.js';
@@ -38,9 +38,10 @@ function merge(base: Record<string, unknown>, extra: Record<string, unknown>): R
 /**
  * One isolated Leadgate installation for a test: on `embedded`, a fresh PGlite directory; on `kafka`,
  * the real broker with a unique topic namespace and a fresh PostgreSQL database. `start` may be called
- * several times (e.g. two normalizer instances sharing one consumer group).
+ * several times (e.g. two normalizer instances sharing one consumer group). `options.logger` replaces the
+ * default silent logger, for tests that assert on what gets logged.
  */
-export async function createTestEnvironment(backend: Backend, input: Record<string, unknown>): Promise<TestEnvironment> {
+export async function createTestEnvironment(backend: Backend, input: Record<string, unknown>, options: { logger?: Logger } = {}): Promise<TestEnvironment> {
   const cleanups: (() => Promise<void>)[] = [];
   let base: Record<string, unknown>;
   if (backend === 'embedded') {
@@ -59,7 +60,8 @@ export async function createTestEnvironment(backend: Backend, input: Record<stri
     input: shared,
     async start(roles = ['gateway', 'normalizer', 'router'], overrides = {}) {
       const config: LeadgateConfig = buildConfig(merge(shared, overrides), {});
-      const pipeline = await startPipeline(config, roles, pino({ level: process.env.LEADGATE_TEST_LOG_LEVEL ?? 'silent' }));
+      const logger = options.logger ?? pino({ level: process.env.LEADGATE_TEST_LOG_LEVEL ?? 'silent' });
+      const pipeline = await startPipeline(config, roles, logger);
       running.push(pipeline);
       return pipeline;
     },
