@@ -10,7 +10,11 @@ export class SpoolHealthGate {
   private up = true;
   private probing = false;
   private closed = false;
-  private readonly waiters = new Set<() => void>();
+  /**
+   * Forwards waiting for Kafka, settled together by the probe or by `close`. No abort listener per waiter:
+   * the forwarder runs up to 256 keys at once, which would pass Node's listener limit on a shared signal.
+   */
+  private readonly waiters = new Set<{ resolve: () => void; reject: (err: Error) => void }>();
 
   constructor(
     private readonly probe: () => Promise<boolean>,
@@ -29,26 +33,18 @@ export class SpoolHealthGate {
     if (!this.probing) void this.runProbes();
   }
 
-  /** Resolves when Kafka is believed up; rejects when `signal` aborts. */
-  waitHealthy(signal: AbortSignal): Promise<void> {
+  /** Resolves when Kafka is believed up; rejects once the gate is closed. */
+  waitHealthy(): Promise<void> {
     if (this.up) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.waiters.delete(wake);
-        reject(signal.reason);
-      };
-      const wake = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(wake);
-    });
+    if (this.closed) return Promise.reject(new Error('spool health gate closed'));
+    return new Promise<void>((resolve, reject) => void this.waiters.add({ resolve, reject }));
   }
 
   close(): void {
     this.closed = true;
+    const closed = new Error('spool health gate closed');
+    for (const waiter of this.waiters) waiter.reject(closed);
+    this.waiters.clear();
   }
 
   private async runProbes(): Promise<void> {
@@ -66,7 +62,7 @@ export class SpoolHealthGate {
       if (this.closed) return;
       this.up = true;
       this.logger.warn({ event: 'bus.spool.kafka_up' }, 'Kafka reachable again: forwarding the spool');
-      for (const wake of [...this.waiters]) wake();
+      for (const waiter of this.waiters) waiter.resolve();
       this.waiters.clear();
     } catch {
       // Only a close ends the probing.

@@ -85,7 +85,6 @@ export async function createSpoolingBus(options: SpoolingBusOptions): Promise<Sp
   // Wide key concurrency: raw keys are nearly all distinct, and concurrent forwards share Kafka requests.
   const spool: LogBus = createLogBus(store, { logger, pollIntervalMs: 500, batchSize: 2_000, keyConcurrency: 256, handlerRetryInitialMs: 100, retentionMs: 60_000 });
   const gate = new SpoolHealthGate(() => target.ready(), options.probeIntervalMs ?? 1_000, logger);
-  const lifetime = new AbortController();
   let depth = await countUnforwarded(store, options.topics);
   // Leftovers from before a crash are older than anything new: keep spooling until they are forwarded.
   let spooling = depth > 0;
@@ -111,7 +110,7 @@ export async function createSpoolingBus(options: SpoolingBusOptions): Promise<Sp
   ageTimer.unref();
 
   const forward = async (record: BusRecord): Promise<void> => {
-    await gate.waitHealthy(lifetime.signal);
+    await gate.waitHealthy();
     try {
       await target.publish(record.topic, record.key, record.value, record.headers);
     } catch (err) {
@@ -177,8 +176,8 @@ export async function createSpoolingBus(options: SpoolingBusOptions): Promise<Sp
     close() {
       closing ??= (async () => {
         clearInterval(ageTimer);
+        // Rejects the forwards waiting for Kafka, so the forwarders can stop.
         gate.close();
-        lifetime.abort(new Error('spooling bus closed'));
         await Promise.all(forwarders.map((f) => f.stop().catch(() => undefined)));
         await spool.close();
         await store.close();

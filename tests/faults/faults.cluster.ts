@@ -1,40 +1,37 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { retry } from '../../platform/retry.js';
-import { freePort, spawnLeadgate, type LeadgateProcess } from '../support/leadgate-process.js';
-
-const run = promisify(execFile);
-
-/** The harness's private broker; never the shared development broker on 19092. */
-export interface BrokerControl {
-  brokers: string;
-  kill(): Promise<void>;
-  restart(): Promise<void>;
-}
-
-export function brokerControl(env: NodeJS.ProcessEnv = process.env): BrokerControl {
-  const port = env.FAULTS_KAFKA_PORT;
-  if (!port || port === '19092') throw new Error('FAULTS_KAFKA_PORT must name the harness broker (scripts/faults.sh starts it), never 19092');
-  const kafkaEnv = { ...process.env, KAFKA_PORT: port, KAFKA_CONTROLLER_PORT: env.FAULTS_KAFKA_CONTROLLER_PORT ?? String(Number(port) + 1) };
-  const kafka = async (command: string): Promise<void> => {
-    await run('bash', ['scripts/kafka.sh', command], { env: kafkaEnv, timeout: 180_000 });
-  };
-  return { brokers: `127.0.0.1:${port}`, kill: () => kafka('kill'), restart: () => kafka('restart-keep-data') };
-}
+import { freePort, type LeadgateProcess } from '../support/leadgate-process.js';
+import { spawnRole } from './faults.process.js';
 
 export type Role = 'gateway' | 'normalizer' | 'router';
 
-/** One role instance: a real OS process, killable and restartable on the same port and spool. */
+/** A role process that exited on its own (no fault injected it): a finding, reported with the run. */
+export interface RoleCrash {
+  name: string;
+  at: number;
+  /** The process's last output (its stack trace, usually). */
+  tail: string;
+}
+
+/**
+ * One role instance: a real OS process, killable and restartable on the same port and spool. Like a
+ * supervisor (systemd `Restart=on-failure`, Kubernetes), it starts again a process that exited on its own,
+ * after telling `onCrash`: the crash is reported, and the run goes on measuring loss and duplicates.
+ */
 export class RoleInstance {
   private process: LeadgateProcess | undefined;
+  private starting: Promise<void> | undefined;
+  /** False once the harness stopped it on purpose: no supervised restart then. */
+  private wanted = false;
+
   constructor(
     readonly name: string,
     readonly role: Role,
     readonly port: number,
     private readonly configFile: string,
     private readonly env: Record<string, string>,
+    private readonly onCrash: (crash: RoleCrash) => void,
   ) {}
 
   get running(): boolean {
@@ -42,21 +39,18 @@ export class RoleInstance {
   }
 
   async start(): Promise<void> {
+    this.wanted = true;
     if (this.process) return;
-    // Like a supervisor (systemd, Kubernetes): a process that exits during start (e.g. Kafka still down) is started again.
-    this.process = await retry(() => spawnLeadgate(['--config', this.configFile, '--role', this.role], this.env, this.port), {
-      retries: 30,
-      initialMs: 1_000,
-      maxMs: 5_000,
-      onRetry: (err, attempt) => void process.stderr.write(`[faults] ${this.name} start attempt ${attempt} failed: ${(err as Error).message.split('\n')[0]}\n`),
+    this.starting ??= this.spawn().finally(() => {
+      this.starting = undefined;
     });
-    this.process.child.once('exit', (code, signal) => {
-      if (code !== null && code !== 0 && signal === null) process.stderr.write(`[faults] ${this.name} exited with ${code}:\n${this.process?.output().slice(-4000) ?? ''}\n`);
-    });
+    await this.starting;
   }
 
   /** `SIGKILL` for a crash, `SIGTERM` for a graceful stop (rolling restart). */
   async stop(signal: NodeJS.Signals): Promise<void> {
+    this.wanted = false;
+    await this.starting?.catch(() => undefined);
     const p = this.process;
     this.process = undefined;
     await p?.kill(signal);
@@ -64,6 +58,26 @@ export class RoleInstance {
 
   output(): string {
     return this.process?.output() ?? '';
+  }
+
+  private async spawn(): Promise<void> {
+    // A process that exits during start (e.g. Kafka still down) is started again, as a supervisor would.
+    const p = await retry(() => spawnRole(['--config', this.configFile, '--role', this.role], this.env, this.port), {
+      retries: 30,
+      initialMs: 1_000,
+      maxMs: 5_000,
+      onRetry: (err, attempt) => void process.stderr.write(`[faults] ${this.name} start attempt ${attempt} failed: ${(err as Error).message.split('\n')[0]}\n`),
+    });
+    this.process = p;
+    p.child.once('exit', () => {
+      // Stopped by the harness (stop() cleared `process` first): an injected fault, not a crash.
+      if (this.process !== p) return;
+      this.process = undefined;
+      this.onCrash({ name: this.name, at: Date.now(), tail: p.output().slice(-3_000) });
+      setTimeout(() => {
+        if (this.wanted && !this.process) this.start().catch((err: unknown) => process.stderr.write(`[faults] ${this.name} restart failed: ${String(err)}\n`));
+      }, 1_000);
+    });
   }
 }
 
@@ -74,6 +88,10 @@ export interface ClusterOptions {
   crmUrl: string;
   namespace: string;
   secrets: { calls: string; whatsappAppSecret: string; whatsappVerify: string; phoneNumberId: string };
+  /** Called when a role process exits on its own; the instance is then restarted. */
+  onCrash(crash: RoleCrash): void;
+  /** LEADGATE_LOG_LEVEL of the role processes (default error: their output is kept for crash reports). */
+  logLevel?: string;
 }
 
 /** The Leadgate config every role process shares (JSON is YAML); the gateway also gets its spool. */
@@ -107,8 +125,8 @@ export class Cluster {
     const file = join(this.options.workDir, `${name}.json`);
     mkdirSync(this.options.workDir, { recursive: true });
     writeFileSync(file, JSON.stringify(configFor(this.options, spoolDir), null, 2));
-    const env = { LEADGATE_KAFKA_BROKERS: this.options.brokers, LEADGATE_DATABASE_URL: this.options.databaseUrl, LEADGATE_LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'error' };
-    const instance = new RoleInstance(name, role, await freePort(), file, env);
+    const env = { LEADGATE_KAFKA_BROKERS: this.options.brokers, LEADGATE_DATABASE_URL: this.options.databaseUrl, LEADGATE_LOG_LEVEL: this.options.logLevel ?? 'error' };
+    const instance = new RoleInstance(name, role, await freePort(), file, env, this.options.onCrash);
     this.instances.push(instance);
     return instance;
   }

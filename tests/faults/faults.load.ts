@@ -13,6 +13,10 @@ export interface SentLead {
   eventId: string;
   firstSentAt: number;
   attempts: number;
+  /** Answers other than 2xx (503 while the gateway cannot store, 429, ...): the provider retried. */
+  rejected: number;
+  /** Attempts that got no answer at all (connection refused or reset, timeout): the gateway was down. */
+  unanswered: number;
   /** Set when the gateway answered 2xx (the provider's "acknowledged"). */
   ackedAt?: number;
   /** The last non-2xx answer or network error, when it was never acknowledged. */
@@ -76,7 +80,7 @@ export class LoadGenerator {
     const channel: Channel = (['form', 'call', 'whatsapp'] as const)[n % 3];
     // +7 999 xxx xx xx: a valid Russian mobile range; n keeps it unique within the run.
     const phone = `+7999${String(n).padStart(7, '0')}`;
-    const lead: SentLead = { n, scenario, channel, phone, eventId: `${this.runId}-${n}`, firstSentAt: Date.now(), attempts: 0 };
+    const lead: SentLead = { n, scenario, channel, phone, eventId: `${this.runId}-${n}`, firstSentAt: Date.now(), attempts: 0, rejected: 0, unanswered: 0 };
     this.sent.push(lead);
     const request = this.build(lead);
     try {
@@ -87,10 +91,12 @@ export class LoadGenerator {
           try {
             res = await fetch(`${this.gatewayUrl()}${request.path}`, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(15_000) });
           } catch (err) {
+            lead.unanswered++;
             throw new RetryableAnswer(`network: ${(err as Error).message}`);
           }
           await res.arrayBuffer().catch(() => undefined);
           if (res.ok) return;
+          lead.rejected++;
           const retryAfter = Number(res.headers.get('retry-after'));
           if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetryableAnswer(`HTTP ${res.status}`, retryAfter > 0 ? retryAfter * 1000 : undefined);
           throw new Error(`HTTP ${res.status}`);

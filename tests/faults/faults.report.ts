@@ -10,10 +10,16 @@ export interface ScenarioFigures {
   lost: number;
   duplicated: number;
   replayed: number;
+  /** Non-2xx answers the providers got (and retried); a spooling gateway gives none while Kafka is down. */
+  rejected: number;
+  /** Attempts with no answer (gateway process down). */
+  unanswered: number;
   maxDelayMs: number;
   p99DelayMs: number;
   /** Most raw events the gateway held in its Kafka-outage spool during the scenario (sampled each second). */
   maxSpoolDepth?: number;
+  /** Role processes that exited on their own (not injected) during the scenario. */
+  crashes?: number;
   /** Phones of lost or duplicated leads (first few), as evidence. */
   evidence: string[];
 }
@@ -59,8 +65,12 @@ export function figuresFor(scenario: string, leads: readonly SentLead[], crm: Cr
   let lost = 0;
   let duplicated = 0;
   let replayed = 0;
+  let rejected = 0;
+  let unanswered = 0;
   for (const lead of leads) {
     if (lead.ackedAt !== undefined) acknowledged++;
+    rejected += lead.rejected;
+    unanswered += lead.unanswered;
     const deliveries = crm.byPhone.get(lead.phone) ?? [];
     replayed += crm.replayedByPhone.get(lead.phone) ?? 0;
     if (deliveries.length > 0) {
@@ -86,6 +96,8 @@ export function figuresFor(scenario: string, leads: readonly SentLead[], crm: Cr
     lost,
     duplicated,
     replayed,
+    rejected,
+    unanswered,
     maxDelayMs: delays.at(-1) ?? 0,
     p99DelayMs: percentile(delays, 99),
     evidence,
@@ -98,6 +110,8 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 export function renderTable(f: ScenarioFigures): string {
   const rows: [string, string][] = [
     ['leads sent', String(f.sent)],
+    ['requests answered non-2xx (retried by the provider)', String(f.rejected)],
+    ['requests with no answer (retried by the provider)', String(f.unanswered)],
     ['acknowledged (2xx)', String(f.acknowledged)],
     ['delivered to the CRM', String(f.delivered)],
     ['lost (acknowledged − delivered)', String(f.lost)],
@@ -107,6 +121,7 @@ export function renderTable(f: ScenarioFigures): string {
     ['p99 end-to-end delay', seconds(f.p99DelayMs)],
   ];
   if (f.maxSpoolDepth !== undefined) rows.push(['max gateway spool depth', String(f.maxSpoolDepth)]);
+  if (f.crashes !== undefined) rows.push(['role processes that crashed on their own', String(f.crashes)]);
   const lines = [`#### ${f.scenario}`, '', '| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
   if (f.evidence.length > 0) lines.push('', ...f.evidence.map((e) => `- ${e}`));
   return lines.join('\n');

@@ -1,5 +1,6 @@
 import type { StubBehaviour } from '../../scripts/crm-stub.js';
-import type { BrokerControl, Cluster } from './faults.cluster.js';
+import type { BrokerControl } from './faults.broker.js';
+import type { Cluster } from './faults.cluster.js';
 import type { PostgresControl } from './faults.postgres.js';
 
 /** Durations of one run; short mode is the CI-sized one. */
@@ -12,7 +13,9 @@ export interface Timing {
   crmSlowMs: number;
 }
 
-export const timings: Record<'short' | 'long', Timing> = {
+export const timings: Record<'smoke' | 'short' | 'long', Timing> = {
+  /** tests/e2e/faults-smoke.test.ts: gateway-kill and broker-stop inside `npm test`. */
+  smoke: { loadMs: 10_000, ratePerSec: 10, brokerDownMs: 6_000, crmDownMs: 5_000, crmThrottledMs: 3_000, crmSlowMs: 3_000 },
   short: { loadMs: 20_000, ratePerSec: 25, brokerDownMs: 8_000, crmDownMs: 10_000, crmThrottledMs: 6_000, crmSlowMs: 6_000 },
   long: { loadMs: 90_000, ratePerSec: 40, brokerDownMs: 20_000, crmDownMs: 60_000, crmThrottledMs: 30_000, crmSlowMs: 30_000 },
 };
@@ -20,8 +23,8 @@ export const timings: Record<'short' | 'long', Timing> = {
 export interface ScenarioContext {
   cluster: Cluster;
   broker: BrokerControl;
-  /** The harness's private cluster, never the machine's shared one. */
-  postgres: PostgresControl;
+  /** The harness's private cluster, never the machine's shared one; absent in runs without postgres-restart. */
+  postgres?: PostgresControl;
   crm: { behave(behaviour: StubBehaviour): void };
   timing: Timing;
   log(message: string): void;
@@ -83,6 +86,7 @@ export const scenarios: Scenario[] = [
     description: 'the private PostgreSQL cluster restarted (pg_ctl restart -m fast) mid-load',
     atFraction: 0.3,
     inject: async (ctx) => {
+      if (!ctx.postgres) throw new Error('postgres-restart needs the private cluster (run it through scripts/faults.sh)');
       ctx.log('PostgreSQL: restart');
       await ctx.postgres.restart();
       ctx.log('PostgreSQL: back');
@@ -111,14 +115,18 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'overlapping',
-    description: 'gateway and router kill -9 during a broker outage, with the CRM throttling at the same time',
+    description: 'gateway (while it spools) and router kill -9 during a broker outage, with the CRM throttling (429) throughout',
     atFraction: 0.25,
     inject: async (ctx) => {
       ctx.crm.behave(() => ({ status: 429, headers: { 'retry-after': '1' } }));
-      await Promise.all([brokerOutage(ctx), (async () => {
-        await pause(1_000);
-        await Promise.all([crash(ctx, 'gateway-1', 3_000), crash(ctx, 'router-1', 2_000)]);
-      })()]);
+      await Promise.all([
+        brokerOutage(ctx),
+        (async () => {
+          // Half-way into the outage the gateway has been spooling for a while: the kill tests the spool's durability too.
+          await pause(Math.max(1_000, ctx.timing.brokerDownMs / 2));
+          await Promise.all([crash(ctx, 'gateway-1', 3_000), crash(ctx, 'router-1', 2_000)]);
+        })(),
+      ]);
       ctx.crm.behave(created);
     },
   },
