@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Topics } from '../../contracts/topics.js';
 import type { Bus, BusRecord, Subscription } from '../../platform/bus/bus.port.js';
+import { retry } from '../../platform/retry.js';
 import type { Logger } from '../../platform/telemetry/logger.js';
 import type { Metrics } from '../../platform/telemetry/metrics.js';
 import { isLiveEvent } from './live-event.guard.js';
@@ -47,6 +48,8 @@ export class LiveStream {
   private subscription: Subscription | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
+  private resubscribing: Promise<void> | undefined;
+  private readonly abort = new AbortController();
 
   constructor(private readonly deps: LiveStreamDeps) {
     const logger = deps.logger.child({ component: 'stream' });
@@ -65,7 +68,27 @@ export class LiveStream {
       const group = this.deps.group ?? streamGroupName(hostname(), port);
       // Subscribed before clients can connect. On the embedded log the start position is fixed once this
       // resolves; Kafka joins the group a moment later, and events in between are not pushed (best effort).
-      this.subscription = await this.deps.bus.subscribe(Topics.events, group, (record) => this.onRecord(record), { fromBeginning: false });
+      const subscribe = (): Promise<Subscription> => this.deps.bus.subscribe(Topics.events, group, (record) => this.onRecord(record), { fromBeginning: false });
+      try {
+        this.subscription = await subscribe();
+      } catch (err) {
+        // A gateway that spools through a Kafka outage must keep serving webhooks: the stream is best
+        // effort, so it keeps trying in the background instead of failing the start.
+        this.deps.logger.warn({ err }, 'stream.subscribe_failed_retrying');
+        this.resubscribing = retry(subscribe, {
+          retries: Infinity,
+          initialMs: 1_000,
+          maxMs: 30_000,
+          signal: this.abort.signal,
+          onRetry: (retryErr) => void this.deps.logger.debug({ err: retryErr }, 'stream.subscribe_retry'),
+        }).then(
+          (subscription) => {
+            this.subscription = subscription;
+            this.deps.logger.info('stream.subscribed');
+          },
+          () => undefined,
+        );
+      }
       this.hub.startHeartbeat();
       this.server = server;
       server.on('upgrade', this.upgrade.handle);
@@ -76,6 +99,8 @@ export class LiveStream {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.starting?.catch(() => undefined);
+      this.abort.abort(new Error('stream stopping'));
+      await this.resubscribing;
       this.server?.off('upgrade', this.upgrade.handle);
       await Promise.all([
         this.subscription?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'stream.unsubscribe_failed')),

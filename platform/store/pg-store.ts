@@ -71,20 +71,33 @@ export function createPgStore(options: PgStoreOptions): Store {
       } catch (err) {
         throw translate(err);
       }
+      // pg-pool drops its own 'error' listener from a client it hands out, so a session the server ends
+      // between two statements (a restart, pg_terminate_backend) would be an unhandled 'error' event and
+      // kill the process. Noted here instead; the next statement fails and the transaction is retried.
+      let lost: Error | undefined;
+      const onError = (err: Error): void => {
+        lost = err;
+        options.logger.warn({ err }, 'store.connection_lost_in_transaction');
+      };
+      client.on('error', onError);
+      const release = (destroy?: Error | boolean): void => {
+        client.off('error', onError);
+        client.release(lost ?? destroy);
+      };
       const q: Queryable = { query: (sql, params) => run(client, sql, params) };
       try {
         await run(client, 'BEGIN');
         const result = await fn(q);
         await run(client, 'COMMIT');
-        client.release();
+        release();
         return result;
       } catch (err) {
         try {
           await client.query('ROLLBACK');
-          client.release();
+          release();
         } catch (rollbackErr) {
           // The connection is in an unknown state: destroy it rather than hand it to the next caller.
-          client.release(rollbackErr instanceof Error ? rollbackErr : true);
+          release(rollbackErr instanceof Error ? rollbackErr : true);
         }
         throw err;
       }

@@ -170,6 +170,26 @@ describe('Store on postgres: concurrency and faults', () => {
     }
   });
 
+  test('a session the server ends inside a transaction fails that transaction, not the process', async () => {
+    const store = createPgStore({ url: db.url, logger });
+    const admin = createPgStore({ url: db.url, logger });
+    try {
+      const err: unknown = await store
+        .tx(async (q) => {
+          const [{ pid }] = await q.query<{ pid: number }>('select pg_backend_pid() as pid');
+          await admin.query('select pg_terminate_backend($1)', [pid]);
+          // The server's goodbye arrives between statements, while nobody is reading the connection.
+          await new Promise((r) => setTimeout(r, 500));
+          await q.query('select 1');
+        })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE', retriable: true });
+      expect(await store.query<{ one: number }>('select 1 as one')).toEqual([{ one: 1 }]);
+    } finally {
+      await Promise.all([store.close(), admin.close()]);
+    }
+  });
+
   test('an unreachable server gives STORE_UNAVAILABLE (retriable) and ready() false', async () => {
     const store = createPgStore({ url: 'postgres://postgres@127.0.0.1:1/none', logger, timeoutMs: 500 });
     try {
