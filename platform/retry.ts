@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /** The one retry helper: exponential backoff with full jitter, a cap, and `bail` for errors not worth retrying. */
 export interface RetryOptions {
   /** Attempts in total, including the first. Infinity retries until `bail` or success. */
@@ -15,6 +17,17 @@ export interface RetryOptions {
 export function backoffMs(attempt: number, initialMs = 100, maxMs = 30_000, factor = 2): number {
   const ceiling = Math.min(maxMs, initialMs * factor ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/**
+ * An AbortController whose signal many concurrent sleepers may wait on (every key worker of a consumer
+ * batch): each `sleep` adds a listener and removes it when done, so the count is bounded by the workers,
+ * and Node's default warning at 11 listeners would only be noise on stderr.
+ */
+export function sharedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -5,7 +5,7 @@ import { LeadgateError } from '../contracts/errors.js';
 import { Topics } from '../contracts/topics.js';
 import type { Bus, BusRecord, Subscription } from '../platform/bus/bus.port.js';
 import { deadLetter } from '../platform/dead-letter.js';
-import { sleep } from '../platform/retry.js';
+import { sharedAbortController, sleep } from '../platform/retry.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
 import { validateOrThrow } from '../platform/validation.js';
 import type { Deliverer, RetryEnvelope } from './deliverer.js';
@@ -38,7 +38,7 @@ export interface RouterOptions {
  */
 export class Router {
   private readonly subscriptions: Subscription[] = [];
-  private readonly abort = new AbortController();
+  private readonly abort = sharedAbortController();
 
   constructor(private readonly options: RouterOptions) {}
 

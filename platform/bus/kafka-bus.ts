@@ -3,6 +3,7 @@ import { allTopics } from '../../contracts/topics.js';
 import { LeadgateError } from '../../contracts/errors.js';
 import type { Bus, BusHandler, SubscribeOptions, Subscription } from './bus.port.js';
 import type { Logger } from '../telemetry/logger.js';
+import { sharedAbortController } from '../retry.js';
 import { createKafkaClient, toBusUnavailable, withTimeout } from './kafka-client.js';
 import { createKafkaTopicRegistry } from './kafka-topics.js';
 import { KafkaProducerBatcher, type ProducerBatcherStats } from './kafka-producer-batcher.js';
@@ -74,7 +75,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
     requestTimeoutMs: Math.max(publishTimeoutMs, 5_000),
   });
   const admin: Admin = kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 } });
-  const lifetime = new AbortController();
+  const lifetime = sharedAbortController();
   const topics = createKafkaTopicRegistry({
     admin,
     signal: lifetime.signal,

@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { BusHandler, BusRecord, Subscription } from './bus.port.js';
-import { retry } from '../retry.js';
+import { retry, sharedAbortController } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export interface KafkaSubscriptionOptions {
@@ -87,7 +87,7 @@ async function processBatch(
 
   // Ends this batch early: the subscription stops, or the group membership is in doubt (a heartbeat failed,
   // e.g. a rebalance), in which case unfinished records are left to whoever owns the partition next.
-  const batchAbort = new AbortController();
+  const batchAbort = sharedAbortController();
   const onStop = (): void => batchAbort.abort(stopSignal.reason);
   if (stopSignal.aborted) return;
   stopSignal.addEventListener('abort', onStop, { once: true });

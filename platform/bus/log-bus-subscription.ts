@@ -1,4 +1,4 @@
-import { retry } from '../retry.js';
+import { retry, sharedAbortController } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Store } from '../store/store.port.js';
 import type { BusHandler, BusRecord, Subscription } from './bus.port.js';
@@ -38,7 +38,7 @@ interface LogRow extends Record<string, unknown> {
  * (stalled past leaseMs) cannot move the offset: its records are redelivered, never skipped.
  */
 export class LogSubscription implements Subscription {
-  private readonly abort = new AbortController();
+  private readonly abort = sharedAbortController();
   private stopping: Promise<void> | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private heartbeat: NodeJS.Timeout | undefined;
