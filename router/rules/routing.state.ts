@@ -1,9 +1,18 @@
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../../platform/store/store.port.js';
 import type { RoutingState } from './routing.engine.js';
 
+const undefinedTable = '42P01';
+const sqlState = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
+
+/** The sequence behind a rotation key; hashed, since keys carry rule ids that SQL names cannot. */
+export function counterSequence(key: string): string {
+  return `routing_rr_${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+}
+
 /**
  * Routing state in the store, bound to one transaction so several router instances share it: the
- * rotation counters move with a single `insert … on conflict do update … returning`, and open-lead
+ * rotation counters are sequences (see `tick`), and open-lead
  * counts come from the leads table under the pool's row locks (see `lockOwners`).
  */
 export class StoreRoutingState implements RoutingState {
@@ -29,16 +38,33 @@ export class StoreRoutingState implements RoutingState {
     return new Map(rows.map((r) => [r.owner_id, Number(r.n)]));
   }
 
+  /**
+   * A rotation counter is a sequence, not a row: `nextval` takes no row lock, so assignments from many
+   * keys and router instances never queue behind one counter row until commit (that lock capped one
+   * database at a couple of hundred assignments a second). Values are unique across instances, so the
+   * rotation stays exact; a transaction that rolls back skips its value, which a retry repeats at worst.
+   */
   async tick(key: string): Promise<number> {
+    const sequence = counterSequence(key);
     if (this.dryRun) {
-      const [row] = await this.q.query<{ n: string | number }>('select n from routing_counters where pool = $1', [key]);
-      return Number(row?.n ?? 0) + 1;
+      const rows = await this.q
+        .query<{ n: string | number }>(`select case when is_called then last_value + 1 else last_value end as n from ${sequence}`)
+        .catch((err: unknown) => (sqlState(err) === undefinedTable ? [] : Promise.reject(err)));
+      return Number(rows[0]?.n ?? 1);
     }
-    const [row] = await this.q.query<{ n: string | number }>(
-      `insert into routing_counters (pool, n) values ($1, 1)
-       on conflict (pool) do update set n = routing_counters.n + 1 returning n`,
-      [key],
-    );
+    // Created on first use; the savepoint keeps a missing sequence from aborting the assignment.
+    await this.q.query('savepoint routing_tick');
+    try {
+      const [row] = await this.q.query<{ n: string | number }>(`select nextval('${sequence}') as n`);
+      await this.q.query('release savepoint routing_tick');
+      return Number(row.n);
+    } catch (err) {
+      if (sqlState(err) !== undefinedTable) throw err;
+      await this.q.query('rollback to savepoint routing_tick');
+    }
+    // Two instances creating it at once: the loser's catalog insert fails; its retry then finds it.
+    await this.q.query(`create sequence if not exists ${sequence}`);
+    const [row] = await this.q.query<{ n: string | number }>(`select nextval('${sequence}') as n`);
     return Number(row.n);
   }
 

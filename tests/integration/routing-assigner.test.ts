@@ -3,7 +3,7 @@ import type { Store } from '../../platform/store/store.port.js';
 import { OwnerAssigner, type Assignment } from '../../router/owner.assigner.js';
 import type { OwnerConfig, RoutingRule } from '../../router/rules/routing.config.js';
 import { RoutingEngine } from '../../router/rules/routing.engine.js';
-import { setOwnerAvailability } from '../../router/rules/routing.state.js';
+import { counterSequence, setOwnerAvailability } from '../../router/rules/routing.state.js';
 import { leadRecord, persist, routingDatabase, tally } from '../support/routing-fixtures.js';
 
 /**
@@ -55,7 +55,7 @@ describe('OwnerAssigner on PostgreSQL with two instances', () => {
     }
     const rows = await stores[0].query<{ owner_id: string; n: string }>('select owner_id, count(*)::text as n from leads group by owner_id order by owner_id');
     expect(rows.map((r) => [r.owner_id, Number(r.n)])).toEqual([['a', 50], ['b', 50], ['c', 50], ['d', 50]]);
-    const [counter] = await stores[0].query<{ n: string }>("select n::text as n from routing_counters where pool = 'rule:rr'");
+    const [counter] = await stores[0].query<{ n: string }>(`select last_value::text as n from ${counterSequence('rule:rr')}`);
     expect(Number(counter.n)).toBe(200);
     // The contact follows its first owner; the SLA row exists for every lead, once.
     const [{ unowned }] = await stores[0].query<{ unowned: string }>('select count(*)::text as unowned from contacts where owner_id is null');

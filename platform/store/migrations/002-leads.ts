@@ -79,11 +79,6 @@ create table lead_threads (
   lead_id text not null references leads(id)
 );
 
-create table routing_counters (
-  pool text primary key,
-  n bigint not null
-);
-
 create table deliveries (
   destination text not null,
   idempotency_key text not null,
