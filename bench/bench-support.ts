@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Request } from 'autocannon';
 
@@ -65,4 +67,22 @@ export async function stop(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(timer);
+}
+
+const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.LEADGATE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Runs `fn` with the URL of a fresh PostgreSQL database (BENCH_DATABASE_URL's server), dropped afterwards. */
+export async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `leadgate_bench_${randomUUID().slice(0, 8)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  try {
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return await fn(url.toString());
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
 }

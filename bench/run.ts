@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { startCrmStub } from '../scripts/crm-stub.js';
 import { freePort } from '../tests/support/leadgate-process.js';
-import { formBody, load, spawnTs, stop, waitForLine, type LoadResult } from './bench-support.js';
+import { formBody, load, spawnTs, stop, waitForLine, withDatabase, type LoadResult } from './bench-support.js';
 
 /**
  * `npm run bench`: one table, measured in one run on this machine.
@@ -18,7 +17,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const e2eLeads = Number(process.env.BENCH_E2E_LEADS ?? 20000);
 const brokers = process.env.LEADGATE_KAFKA_BROKERS;
-const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const dir = mkdtempSync(join(tmpdir(), 'leadgate-bench-'));
 const config = join(dir, 'bench.yaml');
@@ -39,21 +37,6 @@ async function leadgate(roles: string, env: Record<string, string>, port: number
     }
     if (Date.now() > deadline) throw new Error('leadgate did not start');
     await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `leadgate_bench_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  try {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return await fn(url.toString());
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
   }
 }
 

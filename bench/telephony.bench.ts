@@ -15,16 +15,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { zadarmaSignatures, zadarmaSignedString } from '../connectors/telephony/zadarma.signature.js';
 import { startCrmStub, type ReceivedDelivery } from '../scripts/crm-stub.js';
 import { freePort } from '../tests/support/leadgate-process.js';
-import { root, stop } from './bench-support.js';
+import { root, stop, withDatabase } from './bench-support.js';
 
 const calls = Number(process.env.BENCH_CALLS ?? 1000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const brokers = process.env.LEADGATE_KAFKA_BROKERS;
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.LEADGATE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const apiSecret = 'bench-zadarma-api-secret';
 const warmupCalls = 20;
 // BENCH_STREAM=0 turns the live stream (and so the call.ringing lookups on every start) off, for an A/B.
@@ -53,21 +51,6 @@ async function leadgate(configPath: string, roles: string, env: Record<string, s
     }
     if (Date.now() > deadline) throw new Error(`leadgate ${roles} did not start`);
     await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `leadgate_bench_tel_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  try {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return await fn(url.toString());
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
   }
 }
 
