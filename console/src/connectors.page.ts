@@ -1,0 +1,5 @@
+import { html } from './html.js';
+
+export function ConnectorsPage() {
+  return html`<section class="card">…</section>`;
+}

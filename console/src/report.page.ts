@@ -1,0 +1,5 @@
+import { html } from './html.js';
+
+export function ReportPage() {
+  return html`<section class="card">…</section>`;
+}

@@ -1,0 +1,31 @@
+import type { Express } from 'express';
+import type { ConnectorConfig } from '../../connectors/connector.port.js';
+import type { Store } from '../../platform/store/store.port.js';
+import type { Metrics } from '../../platform/telemetry/metrics.js';
+import { requireAdminToken } from '../admin-auth.js';
+import type { IngressHealth } from '../health.routes.js';
+import { createReactionReportRouter } from '../reports/reaction-report.routes.js';
+import { ConnectorActivity } from './connector-activity.js';
+import { createConsoleAdminRouter } from './console-admin.routes.js';
+import { createConsoleStaticRouter } from './console-static.routes.js';
+
+export interface ConsoleOptions {
+  /** The admin token the console signs in with (the same one guarding the admin API). */
+  adminToken: string | undefined;
+  /** Overrides where the built console is looked for (tests). */
+  assetsDir?: string;
+}
+
+/**
+ * Mounts the operator console on the gateway: `/console` (static, strict CSP), `/` redirecting to it, the
+ * console's own admin reads and the reaction report. Returns a stop for the activity sampler.
+ */
+export function mountConsole(app: Express, options: ConsoleOptions, deps: { store: Store; metrics: Metrics; connectors: ReadonlyMap<string, Readonly<ConnectorConfig>>; ingressHealth: () => Record<string, IngressHealth> }): () => void {
+  const guard = requireAdminToken(options.adminToken);
+  const activity = new ConnectorActivity(deps.metrics);
+  app.get('/', (_req, res) => res.redirect(302, '/console/'));
+  app.use('/console', createConsoleStaticRouter(options.assetsDir));
+  app.use('/v1', createConsoleAdminRouter({ store: deps.store, connectors: deps.connectors, ingressHealth: deps.ingressHealth, activity, guard }));
+  app.use('/v1', createReactionReportRouter({ store: deps.store, guard }));
+  return () => activity.stop();
+}
