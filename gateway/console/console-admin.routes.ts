@@ -5,7 +5,14 @@ import type { Store } from '../../platform/store/store.port.js';
 import type { IngressHealth } from '../health.routes.js';
 import type { ConnectorActivity } from './connector-activity.js';
 
+/** The routing config as the console shows it; structural, so the gateway does not import the router. */
+export interface RoutingSummary {
+  rules: readonly { id: string; match: object; pool: readonly string[]; strategy: string; slaMinutes?: number; escalation?: readonly string[] }[];
+  fallbackOwner?: string;
+}
+
 export interface ConsoleAdminDeps {
+  routing: RoutingSummary;
   store: Store;
   connectors: ReadonlyMap<string, Readonly<ConnectorConfig>>;
   ingressHealth: () => Record<string, IngressHealth>;
@@ -47,6 +54,7 @@ const iso = (v: Date | string | null): string | null => (v === null ? null : new
  * What the console reads that no other admin route serves, under `/v1`, behind the admin token:
  * - `GET /admin/connectors`: each configured connector with kind, webhook URL, health, last stored event,
  *   and events received / rejected per reason over the last hour.
+ * - `GET /admin/routing/rules`: the routing rules in order and the fallback owner.
  * - `GET /admin/callbacks?owner=`: open callback tasks, earliest due first (the live page reloads them
  *   after a reconnect, since the stream never replays).
  */
@@ -72,6 +80,10 @@ export function createConsoleAdminRouter(deps: ConsoleAdminDeps): Router {
     }));
     res.set('cache-control', 'no-store').json({ items });
   }));
+
+  router.get('/admin/routing/rules', deps.guard, (_req, res) => {
+    res.set('cache-control', 'no-store').json({ rules: deps.routing.rules, fallbackOwner: deps.routing.fallbackOwner ?? null });
+  });
 
   router.get('/admin/callbacks', deps.guard, route(async (req, res) => {
     const owner = typeof req.query.owner === 'string' && req.query.owner !== '' ? req.query.owner : undefined;

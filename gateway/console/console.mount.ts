@@ -1,17 +1,24 @@
 import type { Express } from 'express';
 import type { ConnectorConfig } from '../../connectors/connector.port.js';
+import type { NormalizationOptions } from '../../normalizer/draft.cleaner.js';
 import type { Store } from '../../platform/store/store.port.js';
 import type { Metrics } from '../../platform/telemetry/metrics.js';
 import { requireAdminToken } from '../admin-auth.js';
 import type { IngressHealth } from '../health.routes.js';
 import { createReactionReportRouter } from '../reports/reaction-report.routes.js';
 import { ConnectorActivity } from './connector-activity.js';
-import { createConsoleAdminRouter } from './console-admin.routes.js';
+import { createConsoleAdminRouter, type RoutingSummary } from './console-admin.routes.js';
+import { createConsoleDeadLettersRouter } from './console-dead-letters.routes.js';
+import { createConsoleLookupRouter } from './console-lookup.routes.js';
 import { createConsoleStaticRouter } from './console-static.routes.js';
 
 export interface ConsoleOptions {
   /** The admin token the console signs in with (the same one guarding the admin API). */
   adminToken: string | undefined;
+  /** The normalizer's cleaning rules, so a lookup by `8 916 …` finds the contact stored as `+7916…`. */
+  normalization: NormalizationOptions;
+  /** The routing rules in order, shown read-only (the router's config owns them). */
+  routing: RoutingSummary;
   /** Overrides where the built console is looked for (tests). */
   assetsDir?: string;
 }
@@ -25,7 +32,9 @@ export function mountConsole(app: Express, options: ConsoleOptions, deps: { stor
   const activity = new ConnectorActivity(deps.metrics);
   app.get('/', (_req, res) => res.redirect(302, '/console/'));
   app.use('/console', createConsoleStaticRouter(options.assetsDir));
-  app.use('/v1', createConsoleAdminRouter({ store: deps.store, connectors: deps.connectors, ingressHealth: deps.ingressHealth, activity, guard }));
+  app.use('/v1', createConsoleAdminRouter({ store: deps.store, connectors: deps.connectors, ingressHealth: deps.ingressHealth, activity, guard, routing: options.routing }));
+  app.use('/v1', createConsoleDeadLettersRouter({ store: deps.store, guard }));
+  app.use('/v1', createConsoleLookupRouter({ store: deps.store, guard, normalization: options.normalization }));
   app.use('/v1', createReactionReportRouter({ store: deps.store, guard }));
   return () => activity.stop();
 }
