@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { RunningPipeline } from '../../bin/pipeline.js';
 import { startCrmStub, type CrmStub } from '../../scripts/crm-stub.js';
 import { buildConsole, launchChromium, screenshot, watchPageErrors } from '../support/console-browser.js';
+import { freePort } from '../support/leadgate-process.js';
 import { createTestEnvironment, postForm, type TestEnvironment } from '../support/pipeline-harness.js';
 import { eventually } from '../support/routing-fixtures.js';
 
@@ -26,7 +27,9 @@ describe('operator console in headless Chromium (embedded back-end)', () => {
   beforeAll(async () => {
     buildConsole();
     crm = await startCrmStub();
+    // A fixed port, so the gateway can be restarted under the page's feet (the reconnect test).
     env = await createTestEnvironment('embedded', {
+      server: { port: await freePort(), host: '127.0.0.1' },
       admin: { token: adminToken },
       router: {
         owners: [{ id: 'anna', name: 'Anna' }, { id: 'boris', name: 'Boris' }],
@@ -256,5 +259,25 @@ describe('operator console in headless Chromium (embedded back-end)', () => {
     await fresh.locator('.signin h1', { hasText: 'Вход' }).waitFor();
     await screenshot(fresh, '12-sign-in-ru');
     await ru.close();
+  });
+
+  test('live: reconnects by itself after the gateway restarts, and keeps receiving', async () => {
+    await page.click('a[data-page="live"]');
+    await page.waitForSelector('#live-status.open');
+    await pipeline.close();
+    await page.waitForSelector('#live-status.closed');
+    errors.length = 0; // the browser logs the refused reconnect attempts: expected while the gateway is down
+    await screenshot(page, '13-live-reconnecting');
+    pipeline = await env.start();
+    await page.waitForSelector('#live-status.open', { timeout: 60_000 });
+    // The restarted gateway's stream consumer joins at the end of the topic, and a gateway announces each call
+    // once: ring with a new call until a popup shows.
+    await eventually(async () => {
+      const callId = `r-${randomUUID().slice(0, 8)}`;
+      await fetch(`${base}/v1/hooks/pbx?token=${pbxSecret}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ callId, event: 'start', direction: 'inbound', caller: '+79169990001' }) });
+      await new Promise((r) => setTimeout(r, 500));
+      return (await page.locator('.popup[data-call^="call-webhook:r-"]').count()) > 0 ? true : undefined;
+    }, 'a popup after the reconnect', 60_000);
+    errors.length = 0;
   });
 });
