@@ -29,11 +29,12 @@ import { SlaLoop } from '../router/sla/sla.loop.js';
 import express from 'express';
 import { createHealthRouter } from '../gateway/health.routes.js';
 import { createLeadsAdminRouter } from '../gateway/admin/leads.routes.js';
-import { requireAdminToken } from '../gateway/admin-auth.js';
+import { requireAdminToken } from '../platform/http/admin-auth.js';
 import { LiveStream } from '../gateway/stream/live-stream.service.js';
 import { createRingingAnnouncer } from '../gateway/stream/ringing.announcer.js';
 import { createRingingPublisher } from '../gateway/stream/ringing.publisher.js';
-import { normalizationOf, normalizerSettings } from '../normalizer/standalone.runtime.js';
+import { normalizationOf, normalizerSettings } from './normalizer-runtime.js';
+import { createIdentityAdmin } from '../normalizer/identity-admin.service.js';
 
 export type Role = 'gateway' | 'normalizer' | 'router';
 export const allRoles: readonly Role[] = ['gateway', 'normalizer', 'router'];
@@ -132,7 +133,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, ...(ringing ? { announceRinging: ringing.announce } : {}), extraRouters: [
       ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
       { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
-      { path: '/v1', router: createLeadsAdminRouter({ store, bus, metrics, normalization: normalizationOf(config), guard: requireAdminToken(config.admin.token) }) },
+      { path: '/v1', router: createLeadsAdminRouter({ identity: createIdentityAdmin(store, bus, normalizationOf(config)), metrics, guard: requireAdminToken(config.admin.token) }) },
     ] });
     const server = await listen(gateway.app, config.server);
     port = (server.address() as AddressInfo).port;

@@ -6,6 +6,7 @@ import type { RingingCall } from '../contracts/live-event.js';
 import type { Bus } from '../platform/bus/bus.port.js';
 import { DEFAULT_BODY_LIMIT_BYTES, bodyLimit } from '../platform/http/body-reader.js';
 import { errorHandler, notFoundHandler } from '../platform/http/error-handler.js';
+import type { ExtraRouter } from '../platform/http/extra-router.js';
 import type { Store } from '../platform/store/store.port.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
 import { validateOrThrow } from '../platform/validation.js';
@@ -16,12 +17,6 @@ import { createIngressHandle, type IngressHandle } from './ingresses.js';
 export interface ConfiguredConnector {
   plugin: ConnectorPlugin;
   config: ConnectorConfig;
-}
-
-/** A router another part of Leadgate mounts on the gateway (admin API); `path` is its prefix. */
-export interface ExtraRouter {
-  path: string;
-  router: Router;
 }
 
 export interface GatewayDeps {

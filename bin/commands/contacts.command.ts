@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { isLeadgateError } from '../../contracts/errors.js';
-import { eraseContact, type EraseRequest } from '../../normalizer/contact.eraser.js';
-import { normalizationOf, openNormalizerRuntime } from '../../normalizer/standalone.runtime.js';
+import type { EraseRequest } from '../../contracts/identity-admin.js';
+import { eraseContact } from '../../normalizer/contact.eraser.js';
+import { normalizationOf, openNormalizerRuntime } from '../normalizer-runtime.js';
 import { createLogger } from '../../platform/telemetry/logger.js';
 import type { Command } from './command.port.js';
 import { loadConfigOrExit } from './load-config.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { replayRawEvents } from '../../normalizer/replay.service.js';
-import { openNormalizerRuntime } from '../../normalizer/standalone.runtime.js';
+import { openNormalizerRuntime } from '../normalizer-runtime.js';
 import { createLogger } from '../../platform/telemetry/logger.js';
 import type { Command } from './command.port.js';
 import { loadConfigOrExit } from './load-config.js';

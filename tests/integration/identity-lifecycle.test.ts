@@ -8,7 +8,8 @@ import type { ContactErasedV1, LeadV1 } from '../../contracts/lead.js';
 import type { RawEventV1 } from '../../contracts/raw-event.js';
 import { Topics } from '../../contracts/topics.js';
 import { createLeadsAdminRouter } from '../../gateway/admin/leads.routes.js';
-import { requireAdminToken } from '../../gateway/admin-auth.js';
+import { requireAdminToken } from '../../platform/http/admin-auth.js';
+import { createIdentityAdmin } from '../../normalizer/identity-admin.service.js';
 import { Normalizer } from '../../normalizer/normalizer.service.js';
 import { replayRawEvents } from '../../normalizer/replay.service.js';
 import type { BusRecord } from '../../platform/bus/bus.port.js';
@@ -70,7 +71,7 @@ describe('identity lifecycle: windows, closing, lineage, erasure, replay', () =>
       defaultRegion: 'RU', mergeWindowMinutes: 1440, mergeWindows: { call: 60 }, normalization: { name: { titleCase: true } },
     });
     app = express();
-    app.use('/v1', createLeadsAdminRouter({ store, bus, metrics, normalization: { defaultRegion: 'RU' }, guard: requireAdminToken(TOKEN) }));
+    app.use('/v1', createLeadsAdminRouter({ identity: createIdentityAdmin(store, bus, { defaultRegion: 'RU' }), metrics, guard: requireAdminToken(TOKEN) }));
     app.use(errorHandler(logger));
   });
 

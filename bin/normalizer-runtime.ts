@@ -8,8 +8,8 @@ import { namespacedBus } from '../platform/bus/namespaced-bus.js';
 import { openStore } from '../platform/store/open-store.js';
 import type { Store } from '../platform/store/store.port.js';
 import { Metrics } from '../platform/telemetry/metrics.js';
-import type { NormalizationOptions } from './draft.cleaner.js';
-import { Normalizer, type NormalizerOptions } from './normalizer.service.js';
+import type { NormalizationOptions } from '../normalizer/draft.cleaner.js';
+import { Normalizer, type NormalizerOptions } from '../normalizer/normalizer.service.js';
 
 /** The normalizer's settings from the validated config (shared by the pipeline and the CLI). */
 export function normalizerSettings(config: LeadgateConfig): Pick<NormalizerOptions, 'defaultRegion' | 'mergeWindowMinutes' | 'mergeWindows' | 'normalization'> {
