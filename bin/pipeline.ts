@@ -10,6 +10,7 @@ import { createKafkaBus } from '../platform/bus/kafka-bus.js';
 import { createLogBus } from '../platform/bus/log-bus.js';
 import { namespacedBus } from '../platform/bus/namespaced-bus.js';
 import { createSpoolingBus } from '../platform/bus/spooling-bus.js';
+import { poisonGuardedBus } from '../platform/bus/poison-guard.js';
 import { Topics } from '../contracts/topics.js';
 import { openStore } from '../platform/store/open-store.js';
 import type { Store } from '../platform/store/store.port.js';
@@ -61,9 +62,11 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     ? await createKafkaBus({ brokers: config.bus.kafka.brokers, clientId: config.bus.kafka.clientId, partitions: config.bus.kafka.partitions, logger, allowStartWithoutBroker: spool !== undefined })
     : createLogBus(store, { logger });
   const namespaced = config.bus.namespace ? namespacedBus(base, config.bus.namespace) : base;
-  const bus = spool
+  const spooled = spool
     ? await createSpoolingBus({ target: namespaced, topics: [Topics.raw], dataDir: spool.dataDir, maxRecords: spool.maxRecords, logger, metrics })
     : namespaced;
+  // Every consumer below subscribes through the guard: a record it cannot process is dead-lettered, not retried forever.
+  const bus = poisonGuardedBus(spooled, { logger: logger.child({ stage: 'bus' }), metrics, policy: config.bus.poison });
   const stops: (() => Promise<void>)[] = [];
   // Stateless over the config: every role that routes, dry-runs or escalates builds the same one.
   const routing = new RoutingEngine({ owners: config.router.owners, rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) });

@@ -19,6 +19,8 @@ export const configSchema = {
         requestTimeoutMs: { type: 'integer', minimum: 1000, default: 30000 },
         keepAliveTimeoutMs: { type: 'integer', minimum: 1000, default: 5000 },
         maxConnections: { type: 'integer', minimum: 1, default: 10000 },
+        /** SIGTERM: readiness 503 at once, then this long for in-flight requests and consumer batches. */
+        shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
       },
     },
     admin: {
@@ -66,6 +68,18 @@ export const configSchema = {
             enabled: { type: 'boolean', default: true },
             dataDir: { type: 'string', default: './data/spool' },
             maxRecords: { type: 'integer', minimum: 1, default: 100000 },
+          },
+        },
+        /** Consumers' poison guard (platform/bus/poison-guard.ts). */
+        poison: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            attempts: { type: 'integer', minimum: 1, maximum: 1000, default: 8 },
+            sameFailureLimit: { type: 'integer', minimum: 1, maximum: 100, default: 3 },
+            initialMs: { type: 'integer', minimum: 1, default: 200 },
+            maxMs: { type: 'integer', minimum: 1, default: 10000 },
           },
         },
       },

@@ -17,6 +17,7 @@ export interface LeadgateConfig {
     requestTimeoutMs: number;
     keepAliveTimeoutMs: number;
     maxConnections: number;
+    shutdownGraceMs: number;
   };
   /** `namespace` prefixes topics and groups so installations can share one cluster. */
   admin: { token?: string };
@@ -27,6 +28,8 @@ export interface LeadgateConfig {
     namespace?: string;
     kafka?: { brokers: string[]; clientId: string; partitions: number };
     spool?: { enabled: boolean; dataDir: string; maxRecords: number };
+    /** Bounded retry and dead-lettering of records a consumer cannot process (docs/faults.md). */
+    poison: { attempts: number; sameFailureLimit: number; initialMs: number; maxMs: number };
   };
   store: { url?: string; poolSize: number; dataDir: string };
   normalizer: {

@@ -7,6 +7,7 @@ import { rawEventV1Schema, type RawEventV1 } from '../contracts/raw-event.js';
 import { Topics } from '../contracts/topics.js';
 import type { Bus, BusRecord, Subscription } from '../platform/bus/bus.port.js';
 import { deadLetter } from '../platform/dead-letter.js';
+import { classifyFailure } from '../platform/bus/failure-class.js';
 import type { Store } from '../platform/store/store.port.js';
 import { withTxRetry } from '../platform/store/tx-retry.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
@@ -74,7 +75,8 @@ export class Normalizer {
       return this.reject(record, err);
     }
     const done = await this.options.store.query<ProcessedRow>('select output from raw_events where event_key = $1', [record.key]);
-    if (done.length > 0) {
+    // A replayed dead letter (`replay` header) is mapped again; any other repeat of a finished event is not.
+    if (done.length > 0 && (done[0].output || record.headers.replay === undefined)) {
       metrics.normalized.inc({ outcome: 'duplicate' });
       if (done[0].output) await this.publishLead(done[0].output);
       return;
@@ -86,7 +88,15 @@ export class Normalizer {
       metrics.normalized.inc({ outcome: 'ignored' });
       return;
     }
-    const lead = await this.persist(record.key, raw, mapped.draft);
+    let lead: LeadV1;
+    try {
+      lead = await this.persist(record.key, raw, mapped.draft);
+    } catch (err) {
+      // A value the store refuses fails the same way on every attempt: park it (recorded, so `leadgate
+      // replay` finds it too) instead of holding the partition. Transient errors go to the bus's guard.
+      if (classifyFailure(err).kind === 'permanent') return this.reject(record, err, raw);
+      throw err;
+    }
     metrics.normalized.inc({ outcome: lead.type === 'lead.created' ? 'lead_created' : 'activity' });
     if (lead.mergedContactIds?.length) metrics.contactMerges.inc(lead.mergedContactIds.length);
     await this.publishLead(lead);
@@ -179,12 +189,29 @@ export class Normalizer {
   }
 
   private async reject(record: BusRecord, err: unknown, raw?: RawEventV1): Promise<void> {
-    const code = err instanceof LeadgateError ? err.code : 'MAPPING_FAILED';
-    const reason = err instanceof Error ? err.message : String(err);
-    this.options.logger.warn({ code, key: record.key.split(':')[0] }, 'raw event dead-lettered');
+    const failure = classifyFailure(err);
+    const code = err instanceof LeadgateError ? err.code : failure.code;
+    const reason = `${failure.detail && !(err instanceof LeadgateError) ? `${failure.detail}: ` : ''}${failure.message}`;
+    this.options.logger.warn({ code, detail: failure.detail, connector: record.key.split(':')[0], partition: record.partition, offset: record.offset }, 'raw event dead-lettered');
     this.options.metrics.normalized.inc({ outcome: 'dead_lettered' });
-    await deadLetter(this.options.bus, { stage: 'normalizer', code, reason, sourceTopic: record.topic, key: record.key, record: record.value });
+    await deadLetter(this.options.bus, {
+      stage: 'normalizer',
+      code,
+      reason,
+      sourceTopic: record.topic,
+      key: record.key,
+      record: record.value,
+      sourcePartition: record.partition,
+      sourceOffset: record.offset,
+      attempts: 1,
+      failure: 'permanent',
+    });
     // After the DLQ publish, so a crash in between re-runs both rather than hiding the event from the DLQ.
-    if (raw) await this.recordOutcome(record.key, raw, `dead_lettered: ${code}`);
+    if (raw) {
+      await this.recordOutcome(record.key, raw, `dead_lettered: ${code}`).catch((recordErr: unknown) => {
+        // The letter is out; a raw event the store cannot even record is found through the DLQ only.
+        if (classifyFailure(recordErr).kind !== 'permanent') throw recordErr;
+      });
+    }
   }
 }

@@ -29,6 +29,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly poisonRecords = new Counter({
+    name: 'leadgate_bus_poison_records_total',
+    help: 'Records a consumer gave up on (platform/bus/poison-guard.ts), by stage, topic, failure (permanent, repeated, exhausted) and action (dead_lettered, skipped).',
+    labelNames: ['stage', 'topic', 'failure', 'action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly handlerRetries = new Counter({
+    name: 'leadgate_bus_handler_retries_total',
+    help: 'Handler attempts that failed with a retriable error and were retried after a backoff, by stage and topic.',
+    labelNames: ['stage', 'topic'] as const,
+    registers: [this.registry],
+  });
+
   readonly deliveries = new Counter({
     name: 'leadgate_router_deliveries_total',
     help: 'Delivery attempts by destination and outcome (delivered, already_delivered, retry, dead_lettered, skipped_spam).',
