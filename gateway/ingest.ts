@@ -10,6 +10,7 @@ import type { Bus } from '../platform/bus/bus.port.js';
 import { DEFAULT_RETRY_AFTER_SEC } from '../platform/http/error-handler.js';
 import { safeHeaders } from '../platform/http/request-meta.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
+import { TEXT_REPAIRED_FLAG, findUnsafeText, repairDeep } from '../platform/text/safe-text.js';
 import { describeErrors, compile } from '../platform/validation.js';
 
 /** When the current HTTP request arrived, so `receivedAt` and the ingest latency include body reading. */
@@ -54,8 +55,9 @@ export function createIngest(deps: IngestDeps): (request: IngestRequest) => Prom
     metrics.eventsReceived.inc({ connector: config.id, outcome });
   };
 
-  return async (request) => {
+  return async (incoming) => {
     const startedAt = requestClock.getStore()?.startedAt ?? Date.now();
+    const request = safeRequest(incoming, requestClock.getStore() !== undefined, count);
     const event: RawEventV1 = {
       v: 1,
       id: randomUUID(),
@@ -85,6 +87,25 @@ export function createIngest(deps: IngestDeps): (request: IngestRequest) => Prom
     count(event.meta.flags?.includes('spam') ? 'spam' : 'accepted');
     return { eventId: event.id, key };
   };
+}
+
+/**
+ * Text is made safe here, once, for every connector (platform/text/safe-text.ts): under an HTTP request a
+ * NUL or lone surrogate anywhere is refused with the field's path, so the sender can fix it; a background
+ * ingress (IMAP, polling) has nobody to answer, so its text is repaired and the event flagged.
+ */
+function safeRequest(request: IngestRequest, overHttp: boolean, count: (outcome: string) => void): IngestRequest {
+  const unsafe = findUnsafeText({ payload: request.payload, providerEventId: request.providerEventId, meta: request.meta });
+  if (!unsafe) return request;
+  if (overHttp) {
+    count('invalid');
+    throw new LeadgateError('VALIDATION_FAILED', `Field ${unsafe.path} holds ${unsafe.reason === 'nul' ? 'a NUL character' : 'a lone UTF-16 surrogate'}`, {
+      details: { reason: 'invalid_text', field: unsafe.path, problem: unsafe.reason, ...(unsafe.inKey ? { inKey: true } : {}) },
+    });
+  }
+  const repaired = repairDeep(request);
+  const flags = [...(repaired.meta?.flags ?? []), TEXT_REPAIRED_FLAG];
+  return { ...repaired, meta: { ...repaired.meta, flags } };
 }
 
 /** Connectors build meta with the shared helper; the gateway filters again so one careless plugin cannot store a secret. */

@@ -16,6 +16,7 @@ import { resolveContact } from './contact.resolver.js';
 import { cleanContact, type NormalizationOptions } from './draft.cleaner.js';
 import { buildLead } from './lead.builder.js';
 import { placeRequest } from './lead.merger.js';
+import { repairDeep } from '../platform/text/safe-text.js';
 
 export interface NormalizerOptions {
   bus: Bus;
@@ -109,7 +110,7 @@ export class Normalizer {
       if (!plugin) throw new LeadgateError('MAPPING_FAILED', `no connector plugin of kind "${raw.connector.kind}"`);
       const result: MapResult = plugin.mapper({ channel: raw.channel, connectorId: raw.connector.id, payload: raw.payload, meta: raw.meta, receivedAt: raw.receivedAt });
       if (result.kind === 'ignore') return { kind: 'ignore', reason: result.reason };
-      return { kind: 'lead', draft: validateOrThrow<LeadDraft>(leadDraftSchema, result, 'lead draft') };
+      return { kind: 'lead', draft: repairDeep(validateOrThrow<LeadDraft>(leadDraftSchema, result, 'lead draft')) };
     } catch (err) {
       return { kind: 'error', code: err instanceof LeadgateError ? err.code : 'MAPPING_FAILED', reason: err instanceof Error ? err.message : String(err) };
     }

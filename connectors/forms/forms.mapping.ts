@@ -1,5 +1,6 @@
 import type { LeadDraft, LeadSource, Mapper, MapperInput, MapResult } from '../../contracts/lead-draft.js';
 import { clickIdKeys, flattenPayload, hasPersonFields, isTildaTest, parseCookieString, roleOf, type UtmKey } from './forms.fields.js';
+import { truncateText } from '../../platform/text/safe-text.js';
 
 const MAX_NAME = 500;
 const MAX_TEXT = 10_000;
@@ -96,7 +97,7 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
       case 'junk':
         break;
       default:
-        fields[path] = values.join(', ').slice(0, MAX_TEXT);
+        fields[path] = truncateText(values.join(', '), MAX_TEXT);
     }
   }
 
@@ -113,11 +114,11 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   name ??= [firstName, lastName].filter((p): p is string => Boolean(p)).join(' ') || undefined;
 
   const draft: LeadDraft = { kind: 'lead', contact: {}, occurredAt: occurredAt ?? input.receivedAt };
-  if (name) draft.contact.name = name.slice(0, MAX_NAME);
+  if (name) draft.contact.name = truncateText(name, MAX_NAME);
   if (phones.length > 0) draft.contact.phones = unique(phones).slice(0, 20);
   if (emails.length > 0) draft.contact.emails = unique(emails).slice(0, 20);
-  if (subject) draft.subject = subject.slice(0, MAX_TEXT);
-  if (messages.length > 0) draft.message = messages.join('\n\n').slice(0, MAX_TEXT);
+  if (subject) draft.subject = truncateText(subject, MAX_TEXT);
+  if (messages.length > 0) draft.message = truncateText(messages.join('\n\n'), MAX_TEXT);
   if (Object.keys(source).length > 0) draft.source = source;
   if (Object.keys(fields).length > 0) draft.fields = fields;
   if (input.meta.flags?.includes('spam')) draft.spam = true;

@@ -1,4 +1,5 @@
 import type { CallFacts, LeadDraft } from '../../contracts/lead-draft.js';
+import { truncateText } from '../../platform/text/safe-text.js';
 
 export type CallDirection = 'inbound' | 'outbound';
 export type CallOutcome = 'answered' | 'missed' | 'busy' | 'cancelled' | 'failed';
@@ -117,7 +118,7 @@ export function callDraft(model: CallModel, swept = false): LeadDraft {
   put(call, 'answeredAt', model.answeredAt);
   put(call, 'endedAt', model.endedAt);
   call.outcome = model.outcome;
-  put(call, 'rawDisposition', model.rawDisposition.slice(0, 200));
+  put(call, 'rawDisposition', truncateText(model.rawDisposition, 200));
   if (swept) call.swept = true;
 
   const fields: Record<string, string> = { provider: model.provider, ...(model.extras ?? {}) };

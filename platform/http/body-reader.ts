@@ -44,6 +44,21 @@ function tooLarge(limitBytes: number): LeadgateError {
 }
 
 /**
+ * Requests whose body Node's HTTP parser gave up on (a bad chunk size, an oversized chunk extension, the
+ * request timeout). The parser stops feeding such a request, so without this its reader would wait for an
+ * `end` that never comes and the client would get no answer until the socket was cut.
+ */
+const failedBodies = new WeakMap<IncomingMessage, LeadgateError>();
+const BODY_FAILED = 'leadgate:body-failed';
+
+/** Fails the body read of `req` (now or when it starts) with `err`, so its handler answers a 4xx. */
+export function failRequestBody(req: IncomingMessage, err: LeadgateError): void {
+  if (failedBodies.has(req)) return;
+  failedBodies.set(req, err);
+  req.emit(BODY_FAILED, err);
+}
+
+/**
  * Reads the body bytes, stopping at `limitBytes`. The declared Content-Length is checked first so an
  * honest oversize upload is refused before a byte is buffered; a lying or chunked one is cut off mid-stream.
  */
@@ -53,6 +68,8 @@ export function readRawBody(req: IncomingMessage, limitBytes: number): Promise<B
     req.resume();
     return Promise.reject(tooLarge(limitBytes));
   }
+  const failed = failedBodies.get(req);
+  if (failed) return Promise.reject(failed);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -61,6 +78,7 @@ export function readRawBody(req: IncomingMessage, limitBytes: number): Promise<B
       if (done) return;
       done = true;
       req.off('data', onData);
+      req.off(BODY_FAILED, finish);
       if (err) {
         // Keep draining so the client can read our 413 instead of seeing a reset connection.
         req.resume();
@@ -73,9 +91,10 @@ export function readRawBody(req: IncomingMessage, limitBytes: number): Promise<B
       else chunks.push(chunk);
     };
     req.on('data', onData);
+    req.on(BODY_FAILED, finish);
     req.once('end', () => finish());
-    req.once('error', (cause) => finish(new LeadgateError('BAD_REQUEST', 'The request body was interrupted', { cause })));
-    req.once('aborted', () => finish(new LeadgateError('BAD_REQUEST', 'The request body was interrupted')));
+    req.once('error', (cause) => finish(new LeadgateError('BAD_REQUEST', 'The request body was interrupted', { cause, details: { reason: 'body_interrupted' } })));
+    req.once('aborted', () => finish(new LeadgateError('BAD_REQUEST', 'The request body was interrupted', { details: { reason: 'body_interrupted' } })));
   });
 }
 

@@ -105,9 +105,25 @@ function pickDecoder(pairs: string[], declaredCharset: string | undefined): (s: 
   }
 }
 
+/** A multipart body that cannot be read as a form; `problem` says which rule it broke. */
+function malformedMultipart(message: string, problem: string, cause?: unknown): LeadgateError {
+  return new LeadgateError('BAD_REQUEST', message, { cause, details: { reason: 'malformed_multipart', problem } });
+}
+
+/**
+ * A part's field name as busboy decoded it. An RFC 5987 `name*=UTF-8''%FF%FE` that does not decode comes
+ * back as undefined: refused, because guessing a name would file the value under a field nobody sent.
+ */
+function partName(name: unknown): string {
+  if (typeof name !== 'string') throw malformedMultipart('A multipart part has a field name that cannot be decoded', 'undecodable_field_name');
+  return name;
+}
+
 /**
  * Decodes `multipart/form-data` from bytes already read under the size limit. Files are drained and
- * described, never buffered: a lead form's attachment is not a lead field.
+ * described, never buffered: a lead form's attachment is not a lead field. Every failure, including one
+ * raised on a file part's own stream (a body cut off inside a file), rejects the promise: an `error` event
+ * without a listener would otherwise take the whole process down.
  */
 export function decodeMultipart(raw: Buffer, contentType: string, declaredCharset: string | undefined): Promise<DecodedFields> {
   return new Promise((resolve, reject) => {
@@ -120,35 +136,54 @@ export function decodeMultipart(raw: Buffer, contentType: string, declaredCharse
       });
     } catch (cause) {
       // busboy throws synchronously for a missing or malformed boundary.
-      reject(new LeadgateError('BAD_REQUEST', 'Malformed multipart/form-data header (boundary)', { cause }));
+      reject(new LeadgateError('BAD_REQUEST', 'Malformed multipart/form-data header (boundary)', { cause, details: { reason: 'malformed_multipart', problem: 'bad_boundary' } }));
       return;
     }
     const fields: Record<string, unknown> = {};
     const files: IgnoredFile[] = [];
     let failed = false;
-    const fail = (err: LeadgateError): void => {
+    const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
-      reject(err);
+      reject(err instanceof LeadgateError ? err : malformedMultipart('Malformed multipart/form-data body', 'malformed_body', err));
     };
-    parser.on('field', (name, value) => addField(fields, name, value));
-    parser.on('file', (field, stream, info) => {
-      const file: IgnoredFile = { field, mimeType: info.mimeType, sizeBytes: 0 };
-      if (info.filename) file.filename = info.filename;
-      files.push(file);
-      stream.on('data', (chunk: Buffer) => {
-        file.sizeBytes += chunk.length;
-      });
-      stream.resume();
-    });
+    /** Listener bodies run inside busboy's write(); a throw there would escape as a 500 or worse. */
+    const guarded =
+      <A extends unknown[]>(fn: (...args: A) => void) =>
+      (...args: A): void => {
+        try {
+          fn(...args);
+        } catch (err) {
+          fail(err);
+        }
+      };
+    parser.on('field', guarded((name: string, value: string) => addField(fields, partName(name), value)));
+    parser.on(
+      'file',
+      guarded((field: string, stream: NodeJS.ReadableStream, info: busboy.FileInfo) => {
+        // Listened to first, so a part cut off mid-file is reported here, never as an unhandled 'error'.
+        stream.on('error', (cause) => fail(malformedMultipart('A multipart file part is cut off', 'truncated_part', cause)));
+        stream.resume();
+        const file: IgnoredFile = { field: partName(field), mimeType: info.mimeType, sizeBytes: 0 };
+        if (info.filename) file.filename = info.filename;
+        files.push(file);
+        stream.on('data', (chunk: Buffer) => {
+          file.sizeBytes += chunk.length;
+        });
+      }),
+    );
     const tooMany = (): void =>
       fail(new LeadgateError('PAYLOAD_TOO_LARGE', `More than ${MAX_FIELDS} multipart parts`, { details: { maxFields: MAX_FIELDS } }));
     parser.on('partsLimit', tooMany);
     parser.on('fieldsLimit', tooMany);
-    parser.on('error', (cause) => fail(new LeadgateError('BAD_REQUEST', 'Malformed multipart/form-data body', { cause })));
+    parser.on('error', (cause) => fail(malformedMultipart('Malformed multipart/form-data body', 'malformed_body', cause)));
     parser.on('close', () => {
       if (!failed) resolve({ fields, files });
     });
-    parser.end(raw);
+    try {
+      parser.end(raw);
+    } catch (cause) {
+      fail(cause);
+    }
   });
 }
