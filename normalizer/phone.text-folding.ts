@@ -1,3 +1,5 @@
+import { stripInvisible } from './text.folding.js';
+
 /**
  * Unicode folding for phone numbers as they arrive from browsers, messengers and spreadsheets: copied text
  * carries bidi marks, zero-width joiners, soft hyphens, narrow no-break spaces and typographic dashes that
@@ -5,9 +7,6 @@
  * value is a phone.
  */
 
-// Zero-width space/joiners, word joiner, BOM, soft hyphen, Mongolian vowel separator, and every bidi
-// control (LRM/RLM, ALM, embeddings/overrides, isolates): invisible, so never meaningful in a number.
-const invisible = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
 // Hyphen, non-breaking hyphen, figure dash, en/em dash, horizontal bar, minus sign, small/full-width hyphen-minus.
 const dashes = /[\u2010-\u2015\u2212\u2043\uFE58\uFE63\uFF0D]/gu;
 // Any separator space (NBSP, narrow NBSP, thin, figure, ideographic…) and line breaks/tabs.
@@ -28,5 +27,5 @@ function asciiDigits(text: string): string {
  * every kind of space one ASCII space, other scripts' digits ASCII. Trimmed.
  */
 export function foldPhoneText(input: string): string {
-  return asciiDigits(input.normalize('NFKC').replace(invisible, '').replace(dashes, '-').replace(spaces, ' ')).trim();
+  return asciiDigits(stripInvisible(input.normalize('NFKC')).replace(dashes, '-').replace(spaces, ' ')).trim();
 }

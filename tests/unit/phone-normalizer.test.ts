@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { normalizePhone, type PhoneRejection } from '../../normalizer/phone.normalizer.js';
 import { foldPhoneText } from '../../normalizer/phone.text-folding.js';
+import { loadIdentityGolden } from '../support/identity-golden.js';
 
 /** One spelling as people and systems write it; `e164: null` means it must not become an identity. */
 interface GoldenPhone {
@@ -14,7 +12,7 @@ interface GoldenPhone {
   why?: string;
 }
 
-const golden = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../fixtures/identity/phones.golden.json'), 'utf8')) as GoldenPhone[];
+const golden = loadIdentityGolden<GoldenPhone>('phones');
 
 describe('phone golden table', () => {
   test('covers every region the product serves, valid and rejected spellings', () => {
