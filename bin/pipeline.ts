@@ -133,7 +133,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     const ringing = config.stream.enabled
       ? createRingingAnnouncer({ publish: createRingingPublisher(bus, store, { defaultRegion: config.normalizer.defaultRegion }), logger: logger.child({ stage: 'gateway' }) })
       : undefined;
-    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, ...(ringing ? { announceRinging: ringing.announce } : {}), extraRouters: [
+    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, ...(ringing ? { announceRinging: ringing.announce } : {}), extraRouters: [
       ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
       { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
       { path: '/v1', router: createLeadsAdminRouter({ identity: createIdentityAdmin(store, bus, normalizationOf(config)), metrics, guard: requireAdminToken(config.admin.token) }) },

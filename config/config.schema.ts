@@ -129,6 +129,23 @@ export const configSchema = {
           default: {},
           properties: { titleCase: { type: 'boolean', default: false } },
         },
+        /** Provider time (`occurredAt`) decides the lead window when within these bounds of receipt. */
+        eventTime: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            maxSkewMinutes: { type: 'number', minimum: 0, default: 15 },
+            maxPastDays: { type: 'number', minimum: 0, default: 30 },
+          },
+        },
+        /** Id-less requests with the same body collapse only within this window from the first receipt. */
+        contentDedupe: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: { retryWindowMinutes: { type: 'number', exclusiveMinimum: 0, default: 10 } },
+        },
       },
     },
     router: {

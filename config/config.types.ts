@@ -40,6 +40,10 @@ export interface LeadgateConfig {
     phone: { vanity: boolean; assumeDefaultRegion: boolean };
     email: { providerRules: boolean };
     name: { titleCase: boolean };
+    /** Bounds within which the provider's `occurredAt` is the event time (docs/identity.md). */
+    eventTime: { maxSkewMinutes: number; maxPastDays: number };
+    /** Content-hash dedupe of requests without a provider id: the retry window, from the first receipt. */
+    contentDedupe: { retryWindowMinutes: number };
   };
   router: {
     owners: OwnerConfig[];

@@ -37,6 +37,12 @@ export interface LeadV1 {
   tags: string[];
   spam: boolean;
   occurredAt: string;
+  /**
+   * The time the lead window used (docs/identity.md, "Event time"): the provider's `occurredAt` when it lies
+   * within the allowed skew of the gateway's receive time, else the receive time. `eventTimeSource` says which.
+   */
+  eventTime?: string;
+  eventTimeSource?: 'provider' | 'received';
   normalizedAt: string;
   /** Raw event ids that formed this record. */
   lineage: { rawEventIds: string[] };
@@ -106,6 +112,8 @@ export const leadV1Schema = {
     tags: { type: 'array', items: { type: 'string' } },
     spam: { type: 'boolean' },
     occurredAt: { type: 'string' },
+    eventTime: { type: 'string' },
+    eventTimeSource: { enum: ['provider', 'received'] },
     normalizedAt: { type: 'string' },
     lineage: { type: 'object', required: ['rawEventIds'], properties: { rawEventIds: { type: 'array', items: { type: 'string' } } } },
     mergedContactIds: { type: 'array', items: { type: 'string' } },

@@ -12,6 +12,7 @@ import type { Metrics } from '../platform/telemetry/metrics.js';
 import { validateOrThrow } from '../platform/validation.js';
 import { createHealthRouter } from './health.routes.js';
 import { createIngest, stampRequestTime } from './ingest.js';
+import { createRawKeyBuilder } from './raw-key.js';
 import { createIngressHandle, type IngressHandle } from './ingresses.js';
 
 export interface ConfiguredConnector {
@@ -34,6 +35,8 @@ export interface GatewayDeps {
   readyProbeTimeoutMs?: number;
   /** Handed to connectors as `ctx.announceRinging` (the live stream's `call.ringing`). */
   announceRinging?: (call: RingingCall) => void;
+  /** Content-hash dedupe of id-less requests: same body within this many minutes of its first receipt collapses. */
+  retryWindowMinutes?: number;
 }
 
 /**
@@ -88,6 +91,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const configs = new Map<string, Readonly<ConnectorConfig>>();
   const background: { plugin: ConnectorPlugin; ctx: ConnectorContext }[] = [];
   const hooks: { id: string; router: Router }[] = [];
+  const rawKey = createRawKeyBuilder({ store, logger, ...(deps.retryWindowMinutes !== undefined ? { retryWindowMinutes: deps.retryWindowMinutes } : {}) });
 
   for (const { plugin, config: rawConfig } of deps.connectors) {
     const config = prepareConnectorConfig(plugin, rawConfig);
@@ -98,7 +102,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     const connectorLogger = logger.child({ connector: config.id, kind: plugin.kind });
     const ctx: ConnectorContext = {
       config,
-      ingest: createIngest({ plugin, config, bus, metrics, logger: connectorLogger }),
+      ingest: createIngest({ plugin, config, bus, metrics, logger: connectorLogger, rawKey }),
       reject: (outcome) => metrics.eventsReceived.inc({ connector: config.id, outcome }),
       logger: connectorLogger,
       store,

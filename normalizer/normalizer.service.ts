@@ -8,13 +8,15 @@ import { Topics } from '../contracts/topics.js';
 import type { Bus, BusRecord, Subscription } from '../platform/bus/bus.port.js';
 import { deadLetter } from '../platform/dead-letter.js';
 import { classifyFailure } from '../platform/bus/failure-class.js';
-import type { Store } from '../platform/store/store.port.js';
+import type { Queryable, Store } from '../platform/store/store.port.js';
 import { withTxRetry } from '../platform/store/tx-retry.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
 import { validateOrThrow } from '../platform/validation.js';
 import { resolveContact } from './contact.resolver.js';
-import { cleanContact, type NormalizationOptions } from './draft.cleaner.js';
-import { buildLead } from './lead.builder.js';
+import { cleanContact, type CleanContact, type NormalizationOptions } from './draft.cleaner.js';
+import { eventTimeOf, type EventTime, type EventTimePolicy } from './event-time.js';
+import { buildLead, isSpam } from './lead.builder.js';
+import { spamLead } from './spam.recorder.js';
 import { placeRequest } from './lead.merger.js';
 import { repairDeep } from '../platform/text/safe-text.js';
 
@@ -34,6 +36,8 @@ export interface NormalizerOptions {
   mergeWindows?: Readonly<Record<string, number>>;
   /** Phone, e-mail and name rules beyond `defaultRegion`. */
   normalization?: Omit<NormalizationOptions, 'defaultRegion'>;
+  /** When the provider's own time decides the lead window (docs/identity.md, "Event time"). */
+  eventTime?: EventTimePolicy;
   group?: string;
 }
 
@@ -135,14 +139,15 @@ export class Normalizer {
    */
   async persist(eventKey: string, raw: RawEventV1, draft: LeadDraft): Promise<LeadV1> {
     const contact = cleanContact(draft, this.normalization);
-    const at = raw.receivedAt;
+    const eventTime = eventTimeOf(raw.receivedAt, draft.occurredAt, raw.connector.kind, this.options.eventTime);
+    const spam = isSpam(raw, draft);
     return withTxRetry(this.options.store, async (q) => {
       const claimed = await q.query<ProcessedRow>(
-        `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome) values ($1, $2, $3, $4, $5, 'lead')
-         on conflict (event_key) do update set outcome = 'lead', raw = excluded.raw, processed_at = now()
-           where raw_events.outcome <> 'lead'
+        `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome) values ($1, $2, $3, $4, $5, $6)
+         on conflict (event_key) do update set outcome = excluded.outcome, raw = excluded.raw, processed_at = now()
+           where raw_events.outcome not in ('lead', 'spam')
          returning output`,
-        [eventKey, raw.id, raw.connector.id, raw.receivedAt, JSON.stringify(raw)],
+        [eventKey, raw.id, raw.connector.id, raw.receivedAt, JSON.stringify(raw), spam ? 'spam' : 'lead'],
       );
       if (claimed.length === 0) {
         // Another normalizer instance committed this event meanwhile: reuse its output.
@@ -150,30 +155,39 @@ export class Normalizer {
         if (row?.output) return row.output;
         throw new LeadgateError('INTERNAL', 'raw event recorded without output', { retriable: true });
       }
-      const resolved = await resolveContact(q, contact.identities, contact.name, eventKey, at);
-      const placement = await placeRequest(q, {
-        contactId: resolved.id,
-        eventKey,
-        rawEventId: raw.id,
-        channel: raw.channel,
-        connectorId: raw.connector.id,
-        at,
-        windowMinutes: this.windowFor(raw.channel, raw.connector.id),
-        ...(draft.threadKey ? { threadKey: draft.threadKey } : {}),
-        ...(draft.threadRefs ? { threadRefs: draft.threadRefs } : {}),
-      });
-      const lead = buildLead(raw, draft, contact, {
-        type: placement.type,
-        leadId: placement.leadId,
-        activityId: placement.activityId,
-        contactId: resolved.id,
-        isNew: resolved.isNew,
-        ...(resolved.ownerId ? { ownerId: resolved.ownerId } : {}),
-        mergedContactIds: resolved.mergedIds,
-      });
+      // Spam is kept for lineage only: no contact, identity or lead, so it can neither claim nor link anyone.
+      const lead = spam
+        ? spamLead(raw, draft, contact, eventTime)
+        : await this.place(q, eventKey, raw, draft, contact, eventTime);
       await q.query('update raw_events set output = $2 where event_key = $1', [eventKey, JSON.stringify(lead)]);
       return lead;
     }, { retries: 8 });
+  }
+
+  private async place(q: Queryable, eventKey: string, raw: RawEventV1, draft: LeadDraft, contact: CleanContact, eventTime: EventTime): Promise<LeadV1> {
+    const at = eventTime.at;
+    const resolved = await resolveContact(q, contact.identities, contact.name, eventKey, at);
+    const placement = await placeRequest(q, {
+      contactId: resolved.id,
+      eventKey,
+      rawEventId: raw.id,
+      channel: raw.channel,
+      connectorId: raw.connector.id,
+      at,
+      windowMinutes: this.windowFor(raw.channel, raw.connector.id),
+      ...(draft.threadKey ? { threadKey: draft.threadKey } : {}),
+      ...(draft.threadRefs ? { threadRefs: draft.threadRefs } : {}),
+    });
+    return buildLead(raw, draft, contact, {
+      type: placement.type,
+      leadId: placement.leadId,
+      activityId: placement.activityId,
+      contactId: resolved.id,
+      isNew: resolved.isNew,
+      ...(resolved.ownerId ? { ownerId: resolved.ownerId } : {}),
+      mergedContactIds: resolved.mergedIds,
+      eventTime,
+    });
   }
 
   async publishLead(lead: LeadV1): Promise<void> {
