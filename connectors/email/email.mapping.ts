@@ -1,4 +1,5 @@
 import type { LeadDraft, Mapper, MapperInput, MapResult } from '../../contracts/lead-draft.js';
+import { attributionInText, phonesInText } from './email.attribution.js';
 import { classifyEmail, EMAIL_IGNORE_REASONS } from './email.classify.js';
 import { readEmailPayload, type AttachmentMeta, type EmailAddress, type EmailPayload } from './email.payload.js';
 import { truncateText } from '../../platform/text/safe-text.js';
@@ -6,6 +7,11 @@ import { truncateText } from '../../platform/text/safe-text.js';
 const MAX_NAME = 500;
 const MAX_TEXT = 10_000;
 const MAX_THREAD_KEY = 1000;
+/**
+ * Region for phones written in a body without a country code (`8 916 …`); numbers written with `+` are
+ * read as written. The mapper is pure and the mailbox config has no region, so this is fixed and documented.
+ */
+export const BODY_PHONE_REGION = 'RU';
 
 const unique = (values: string[]): string[] => [...new Set(values)];
 
@@ -69,7 +75,21 @@ export const mapEmail: Mapper = (input: MapperInput): MapResult => {
     if (p.text) draft.message = truncateText(p.text, MAX_TEXT);
   }
   if (p.subject) draft.subject = truncateText(p.subject, MAX_TEXT);
-  if (p.attachments.length > 0) draft.fields = { ...draft.fields, attachments: truncateText(describeAttachments(p.attachments), MAX_TEXT) };
+  if (p.attachments.length > 0) {
+    draft.fields = { ...draft.fields, attachments: truncateText(describeAttachments(p.attachments), MAX_TEXT) };
+    draft.attachments = p.attachments.slice(0, 100).map((a) => ({ ...(a.filename ? { name: a.filename } : {}), type: a.contentType, size: a.size }));
+  }
+  if (p.extracted) {
+    const found = attributionInText(p.text);
+    if (Object.keys(found).length > 0) draft.source = { ...found, ...draft.source };
+  }
+  // Written in the body, so kept for the CRM; an identity only when a form rule extracted it.
+  const contactPhones = new Set(draft.contact.phones ?? []);
+  const bodyPhones = phonesInText(p.text, BODY_PHONE_REGION).filter((n) => !contactPhones.has(n));
+  if (bodyPhones.length > 0) draft.fields = { ...draft.fields, phones_in_body: bodyPhones.join(', ') };
+  draft.provider = { name: 'email' };
+  if (p.messageId) draft.provider.messageId = p.messageId.slice(0, MAX_THREAD_KEY);
+  if (p.dateHeader) draft.provider.timestamp = p.dateHeader.slice(0, MAX_THREAD_KEY);
   draft.occurredAt = p.date ?? input.receivedAt;
   if (p.messageId && p.messageId.length <= MAX_THREAD_KEY) draft.threadKey = p.messageId;
   const refs = threadRefs(p);

@@ -83,6 +83,8 @@ export async function parseEmail(source: Buffer, maxBodyChars: number): Promise<
   if (parsed.subject) payload.subject = parsed.subject;
   if (parsed.date && !Number.isNaN(parsed.date.getTime())) payload.date = parsed.date.toISOString();
   if (parsed.inReplyTo) payload.inReplyTo = parsed.inReplyTo.trim();
+  const dateLine = parsed.headerLines.find((h) => h.key.toLowerCase() === 'date')?.line;
+  if (dateLine) payload.dateHeader = dateLine.slice(dateLine.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim().slice(0, 200);
   const text = (parsed.text ?? '').replace(/\r\n/g, '\n').trim();
   if (text) {
     const capped = capText(text, maxBodyChars);

@@ -1,5 +1,5 @@
-import type { LeadDraft, LeadSource, Mapper, MapperInput, MapResult } from '../../contracts/lead-draft.js';
-import { clickIdKeys, flattenPayload, hasPersonFields, isTildaTest, parseCookieString, roleOf, type UtmKey } from './forms.fields.js';
+import type { AttachmentMeta, LeadDraft, LeadSource, Mapper, MapperInput, MapResult, ProviderRef } from '../../contracts/lead-draft.js';
+import { clickIdKeys, FILES_KEY, flattenPayload, hasPersonFields, isTildaTest, parseCookieString, parseTildaUtm, roleOf, type UtmKey } from './forms.fields.js';
 import { truncateText } from '../../platform/text/safe-text.js';
 
 const MAX_NAME = 500;
@@ -13,6 +13,21 @@ function unique(values: string[]): string[] {
 function gaClientId(cookie: string): string | undefined {
   const m = /^GA\d+\.\d+\.(\d+\.\d+)$/.exec(cookie);
   return m?.[1];
+}
+
+/** The ingress's description of a multipart body's files; anything else under the key is ignored. */
+function attachmentsOf(value: unknown): AttachmentMeta[] {
+  if (!Array.isArray(value)) return [];
+  const out: AttachmentMeta[] = [];
+  for (const f of value.slice(0, 100)) {
+    if (f === null || typeof f !== 'object') continue;
+    const { field, filename, mimeType, sizeBytes } = f as Record<string, unknown>;
+    const meta: AttachmentMeta = { type: typeof mimeType === 'string' ? mimeType : 'application/octet-stream', size: typeof sizeBytes === 'number' ? sizeBytes : 0 };
+    if (typeof filename === 'string' && filename) meta.name = filename.slice(0, 1000);
+    if (typeof field === 'string' && field) meta.field = field.slice(0, 200);
+    out.push(meta);
+  }
+  return out;
 }
 
 function isoOrUndefined(text: string | undefined): string | undefined {
@@ -43,6 +58,7 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   const messages: string[] = [];
   let subject: string | undefined;
   let occurredAt: string | undefined;
+  const provider: ProviderRef = {};
   const source: LeadSource = {};
   const utm: Partial<Record<UtmKey, string>> = {};
   const clickIds: Record<string, string> = {};
@@ -76,8 +92,15 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
       case 'page':
         source.page ??= first;
         break;
+      case 'referrer':
+        source.referrer ??= first;
+        break;
       case 'form':
         source.form ??= first;
+        provider.formId ??= first;
+        break;
+      case 'eventId':
+        provider.eventId ??= first;
         break;
       case 'utm':
         utm[key.toLowerCase() as UtmKey] ??= first;
@@ -91,7 +114,10 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
         cookies = parseCookieString(values.join('; '));
         break;
       case 'occurredAt':
-        occurredAt ??= isoOrUndefined(first);
+        if (occurredAt === undefined && isoOrUndefined(first)) {
+          occurredAt = isoOrUndefined(first);
+          provider.timestamp = first;
+        }
         break;
       case 'service':
       case 'junk':
@@ -106,6 +132,8 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
     const id = clickIdKeys[cookieName.toLowerCase()];
     if (id && value) clickIds[id] ??= value;
   }
+  // Tilda keeps the campaign in its own cookie; fields the page set at submit time win.
+  for (const [k, v] of Object.entries(cookies.TILDAUTM ? parseTildaUtm(cookies.TILDAUTM) : {})) utm[k as UtmKey] ??= v;
   const ga = clickIds._ga ? gaClientId(clickIds._ga) : undefined;
   if (ga) clickIds.ga_client_id = ga;
 
@@ -121,6 +149,9 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   if (messages.length > 0) draft.message = truncateText(messages.join('\n\n'), MAX_TEXT);
   if (Object.keys(source).length > 0) draft.source = source;
   if (Object.keys(fields).length > 0) draft.fields = fields;
+  if (Object.keys(provider).length > 0) draft.provider = payload.tranid !== undefined ? { name: 'tilda', ...provider } : provider;
+  const attachments = attachmentsOf(payload[FILES_KEY]);
+  if (attachments.length > 0) draft.attachments = attachments;
   if (input.meta.flags?.includes('spam')) draft.spam = true;
   return draft;
 };

@@ -66,6 +66,15 @@ export const mapTelegramUpdate: Mapper = (input: MapperInput): MapResult => {
   const name = fullName(from);
   if (name) draft.contact.name = truncateText(name, 500);
   if (from.username) draft.contact.username = from.username;
+  const update = input.payload as Update;
+  // Ids as Telegram numbers them: update_id is per bot, message_id per chat, so the chat id completes it.
+  draft.provider = {
+    name: 'telegram',
+    eventId: String(update.update_id),
+    messageId: String(message.message_id),
+    chatId: String(message.chat.id),
+    timestamp: String(message.date),
+  };
 
   const { text, ownPhone, sharedContact } = messageText(message, from);
   if (ownPhone) draft.contact.phones = [ownPhone];

@@ -79,7 +79,13 @@ export const mapWhatsAppMessage: Mapper = (input: MapperInput): MapResult => {
   }
   if (bsuid) draft.contact.ids?.push({ kind: 'whatsapp_bsuid', value: bsuid });
   const name = text(contact?.profile?.name);
-  if (name) draft.contact.name = truncateText(name, 500);
+  if (name) {
+    draft.contact.name = truncateText(name, 500);
+    draft.contact.profileName = truncateText(name, 500);
+  }
+  draft.provider = { name: 'whatsapp', chatId: value.metadata.phone_number_id };
+  if (text(message.id)) draft.provider.messageId = message.id;
+  if (text(message.timestamp)) draft.provider.timestamp = message.timestamp;
   const seconds = Number(message.timestamp);
   if (Number.isFinite(seconds) && seconds > 0) draft.occurredAt = new Date(seconds * 1000).toISOString();
   const source = sourceOf(message);

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { LeadgateError } from '../../contracts/errors.js';
-import { decodeMultipart, decodeUrlencoded, decoderFor, type IgnoredFile } from './form-decoding.js';
+import { decodeMultipart, decodeUrlencoded, type IgnoredFile } from './form-decoding.js';
+import { decodeText, type FormCharsetOptions } from './form-charset.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
 
@@ -132,7 +133,7 @@ function assertJsonDepth(text: string): void {
 }
 
 function parseJson(raw: Buffer, charset: string | undefined): Record<string, unknown> {
-  let text = decoderFor(charset ?? 'utf-8').decode(raw);
+  let text = decodeText(raw, charset ?? 'utf-8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   assertJsonDepth(text);
   let value: unknown;
@@ -149,7 +150,7 @@ function parseJson(raw: Buffer, charset: string | undefined): Record<string, unk
 }
 
 /** Parses bytes already read; split from reading so fixtures can be parsed exactly as the wire delivers them. */
-export async function parseBody(raw: Buffer, contentTypeHeader: string | undefined): Promise<ParsedBody> {
+export async function parseBody(raw: Buffer, contentTypeHeader: string | undefined, options: FormCharsetOptions = {}): Promise<ParsedBody> {
   const ct = parseContentType(contentTypeHeader);
   const charset = ct?.params.charset?.toLowerCase();
   const base = { raw, files: [] as IgnoredFile[], ...(charset ? { charset } : {}) };
@@ -163,10 +164,10 @@ export async function parseBody(raw: Buffer, contentTypeHeader: string | undefin
     return { ...base, format: 'json', mediaType: ct.mediaType, fields: parseJson(raw, charset) };
   }
   if (ct.mediaType === 'application/x-www-form-urlencoded') {
-    return { ...base, format: 'urlencoded', mediaType: ct.mediaType, fields: decodeUrlencoded(raw, charset) };
+    return { ...base, format: 'urlencoded', mediaType: ct.mediaType, fields: decodeUrlencoded(raw, charset, options) };
   }
   if (ct.mediaType === 'multipart/form-data') {
-    const { fields, files } = await decodeMultipart(raw, contentTypeHeader ?? '', charset);
+    const { fields, files } = await decodeMultipart(raw, contentTypeHeader ?? '', charset, options);
     return { ...base, format: 'multipart', mediaType: ct.mediaType, fields, files };
   }
   throw new LeadgateError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${ct.mediaType}" is not accepted`, {
@@ -190,8 +191,11 @@ export function bodyLimit(limitBytes: number): RequestHandler {
   };
 }
 
-/** Reads and parses the request body once; later calls for the same request share the result. */
-export function readBody(req: IncomingMessage): Promise<ParsedBody> {
+/**
+ * Reads and parses the request body once; later calls for the same request share the result. `options`
+ * carries the connector's charset fallback and counts only on the first call.
+ */
+export function readBody(req: IncomingMessage, options: FormCharsetOptions = {}): Promise<ParsedBody> {
   let body = bodies.get(req);
   if (!body) {
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
@@ -200,7 +204,7 @@ export function readBody(req: IncomingMessage): Promise<ParsedBody> {
       req.resume();
       body = Promise.reject(new LeadgateError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${encoding}" is not accepted`, { details: { encoding } }));
     } else {
-      body = readRawBody(req, bodyLimits.get(req) ?? DEFAULT_BODY_LIMIT_BYTES).then((raw) => parseBody(raw, req.headers['content-type']));
+      body = readRawBody(req, bodyLimits.get(req) ?? DEFAULT_BODY_LIMIT_BYTES).then((raw) => parseBody(raw, req.headers['content-type'], options));
     }
     bodies.set(req, body);
   }

@@ -1,6 +1,7 @@
 import { TextDecoder } from 'node:util';
 import busboy from 'busboy';
 import { LeadgateError } from '../../contracts/errors.js';
+import { decodeText, pickFormCharset, redecodeMultipart, type FormCharsetOptions } from './form-charset.js';
 
 /** What a multipart body carried besides fields: files are counted and described, never kept. */
 export interface IgnoredFile {
@@ -68,41 +69,27 @@ function percentBytes(text: string): Buffer {
 }
 
 /**
- * Decodes `application/x-www-form-urlencoded`. With no declared charset the bytes are tried as UTF-8 and,
- * when that is invalid, as windows-1251: legacy Russian sites post cp1251 without saying so.
+ * Decodes `application/x-www-form-urlencoded`. The charset is chosen in `form-charset.ts` (Content-Type,
+ * `_charset_`, valid UTF-8, the connector's fallback); text that does not decode in it is refused.
  */
-export function decodeUrlencoded(raw: Buffer, declaredCharset: string | undefined): Record<string, unknown> {
+export function decodeUrlencoded(raw: Buffer, declaredCharset: string | undefined, options: FormCharsetOptions = {}): Record<string, unknown> {
   const text = raw.toString('latin1');
   const fields: Record<string, unknown> = {};
   const pairs = text.split('&').filter((p) => p.length > 0);
   if (pairs.length > MAX_FIELDS) {
     throw new LeadgateError('PAYLOAD_TOO_LARGE', `More than ${MAX_FIELDS} form fields`, { details: { maxFields: MAX_FIELDS } });
   }
-  const decode = pickDecoder(pairs, declaredCharset);
-  for (const pair of pairs) {
+  const split = pairs.map((pair) => {
     const eq = pair.indexOf('=');
-    const name = decode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    return { name: percentBytes(eq === -1 ? pair : pair.slice(0, eq)), value: percentBytes(eq === -1 ? '' : pair.slice(eq + 1)) };
+  });
+  const charset = pickFormCharset(split, declaredCharset, options);
+  for (const pair of split) {
+    const name = decodeText(pair.name, charset);
     if (name.length === 0 || name.length > MAX_FIELD_NAME) continue;
-    addField(fields, name, value);
+    addField(fields, name, decodeText(pair.value, charset, name));
   }
   return fields;
-}
-
-function pickDecoder(pairs: string[], declaredCharset: string | undefined): (s: string) => string {
-  if (declaredCharset) {
-    const decoder = decoderFor(declaredCharset);
-    return (s) => decoder.decode(percentBytes(s));
-  }
-  const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-  try {
-    for (const pair of pairs) strictUtf8.decode(percentBytes(pair));
-    const utf8 = new TextDecoder('utf-8');
-    return (s) => utf8.decode(percentBytes(s));
-  } catch {
-    const cp1251 = new TextDecoder('windows-1251');
-    return (s) => cp1251.decode(percentBytes(s));
-  }
 }
 
 /** A multipart body that cannot be read as a form; `problem` says which rule it broke. */
@@ -125,13 +112,14 @@ function partName(name: unknown): string {
  * raised on a file part's own stream (a body cut off inside a file), rejects the promise: an `error` event
  * without a listener would otherwise take the whole process down.
  */
-export function decodeMultipart(raw: Buffer, contentType: string, declaredCharset: string | undefined): Promise<DecodedFields> {
+export function decodeMultipart(raw: Buffer, contentType: string, declaredCharset: string | undefined, options: FormCharsetOptions = {}): Promise<DecodedFields> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       parser = busboy({
         headers: { 'content-type': contentType },
-        defCharset: declaredCharset ?? 'utf8',
+        // Bytes kept as latin1 until the charset is known (`_charset_` may be the last part).
+        defCharset: 'latin1',
         limits: { fields: MAX_FIELDS, parts: MAX_FIELDS, fieldNameSize: MAX_FIELD_NAME, fieldSize: raw.length + 1 },
       });
     } catch (cause) {
@@ -139,7 +127,7 @@ export function decodeMultipart(raw: Buffer, contentType: string, declaredCharse
       reject(new LeadgateError('BAD_REQUEST', 'Malformed multipart/form-data header (boundary)', { cause, details: { reason: 'malformed_multipart', problem: 'bad_boundary' } }));
       return;
     }
-    const fields: Record<string, unknown> = {};
+    const entries: { name: string; value: string }[] = [];
     const files: IgnoredFile[] = [];
     let failed = false;
     const fail = (err: unknown): void => {
@@ -157,7 +145,7 @@ export function decodeMultipart(raw: Buffer, contentType: string, declaredCharse
           fail(err);
         }
       };
-    parser.on('field', guarded((name: string, value: string) => addField(fields, partName(name), value)));
+    parser.on('field', guarded((name: string, value: string) => entries.push({ name: partName(name), value })));
     parser.on(
       'file',
       guarded((field: string, stream: NodeJS.ReadableStream, info: busboy.FileInfo) => {
@@ -178,7 +166,16 @@ export function decodeMultipart(raw: Buffer, contentType: string, declaredCharse
     parser.on('fieldsLimit', tooMany);
     parser.on('error', (cause) => fail(malformedMultipart('Malformed multipart/form-data body', 'malformed_body', cause)));
     parser.on('close', () => {
-      if (!failed) resolve({ fields, files });
+      if (failed) return;
+      try {
+        const decoded = redecodeMultipart(entries, declaredCharset, options);
+        const fields: Record<string, unknown> = {};
+        for (const e of decoded.entries) addField(fields, e.name, e.value);
+        for (const f of files) if (f.filename) f.filename = decoded.decode(f.filename, f.field);
+        resolve({ fields, files });
+      } catch (err) {
+        reject(err);
+      }
     });
     try {
       parser.end(raw);
