@@ -67,6 +67,17 @@ export interface LeadLineage extends Omit<ContactLineage, 'requestedId' | 'leads
   lead: LineageEvent[];
 }
 
+/** What the console's lead lookup shows: the contact (its survivor when merged), its leads, activities and lineage. */
+export interface ContactLookup {
+  contact:
+    | { id: string; name: string | null; ownerId: string | null; createdAt: string | null; erasedAt: string | null; identities: { kind: string; value: string }[] }
+    | undefined;
+  leads: { id: string; status: string; ownerId: string | null; channel: string; connectorId: string; createdAt: string | null; lastActivityAt: string | null; closedAt: string | null; closedReason: string | null }[];
+  activities: { id: string; leadId: string; channel: string; eventKey: string; createdAt: string | null }[];
+  merges: ContactMergeRecord[];
+  rawEvents: LineageEvent[];
+}
+
 export interface IdentityAdminPort {
   /** The CRM closed the lead; the contact's next request opens a new one. Idempotent. */
   closeLead(leadId: string, reason?: string): Promise<CloseResult>;
@@ -74,6 +85,8 @@ export interface IdentityAdminPort {
   leadLineage(leadId: string): Promise<LeadLineage | undefined>;
   /** The same for a contact; a merged contact's id answers for its survivor. */
   contactLineage(contactId: string): Promise<ContactLineage | undefined>;
+  /** The contact a phone, e-mail, contact id or lead id names, with its leads and lineage; undefined when none. */
+  lookupContact(query: string): Promise<ContactLookup | undefined>;
   /** Erases the contact's personal data everywhere and publishes `contact.erased`. */
   eraseContact(request: EraseRequest): Promise<EraseResult>;
 }

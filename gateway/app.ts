@@ -14,6 +14,7 @@ import { createHealthRouter } from './health.routes.js';
 import { createIngest, stampRequestTime } from './ingest.js';
 import { createRawKeyBuilder } from './raw-key.js';
 import { createIngressHandle, type IngressHandle } from './ingresses.js';
+import { mountConsole, type ConsoleOptions } from './console/console.mount.js';
 
 export interface ConfiguredConnector {
   plugin: ConnectorPlugin;
@@ -37,6 +38,8 @@ export interface GatewayDeps {
   announceRinging?: (call: RingingCall) => void;
   /** Content-hash dedupe of id-less requests: same body within this many minutes of its first receipt collapses. */
   retryWindowMinutes?: number;
+  /** Serves the operator console at `/console` with its admin reads and the reaction report (docs/console.md). */
+  console?: ConsoleOptions;
 }
 
 /**
@@ -125,9 +128,10 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     next(new LeadgateError('NOT_FOUND', message, { details: { connector: id } }));
   });
 
+  const stopConsole = deps.console ? mountConsole(app, deps.console, { store, metrics, connectors: configs, ingressHealth: ingresses.health }) : () => undefined;
   for (const extra of deps.extraRouters ?? []) app.use(extra.path, extra.router);
 
   app.use(notFoundHandler());
   app.use(errorHandler(logger));
-  return { app, start: ingresses.start, stop: ingresses.stop, health: ingresses.health, connectors: configs };
+  return { app, start: ingresses.start, stop: async () => { stopConsole(); await ingresses.stop(); }, health: ingresses.health, connectors: configs };
 }

@@ -2,6 +2,7 @@ import type { IdentityAdminPort } from '../contracts/identity-admin.js';
 import type { Bus } from '../platform/bus/bus.port.js';
 import type { Store } from '../platform/store/store.port.js';
 import { eraseContact } from './contact.eraser.js';
+import { lookupContact } from './contact.lookup.js';
 import type { NormalizationOptions } from './draft.cleaner.js';
 import { closeLead } from './lead.lifecycle.js';
 import { contactLineage, leadLineage } from './lineage.query.js';
@@ -15,6 +16,7 @@ export function createIdentityAdmin(store: Store, bus: Bus, rules: Normalization
     closeLead: (leadId, reason) => closeLead(store, leadId, reason),
     leadLineage: (leadId) => leadLineage(store, leadId),
     contactLineage: (contactId) => contactLineage(store, contactId),
+    lookupContact: (query) => lookupContact(store, query, rules),
     eraseContact: (request) => eraseContact(store, bus, request, rules),
   };
 }
