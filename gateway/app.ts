@@ -9,7 +9,7 @@ import { errorHandler, notFoundHandler } from '../platform/http/error-handler.js
 import type { Store } from '../platform/store/store.port.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
 import { validateOrThrow } from '../platform/validation.js';
-import { createHealthRouter } from './health.routes.js';
+import { createHealthRouter, type HealthDeps } from './health.routes.js';
 import { createIngest, stampRequestTime } from './ingest.js';
 import { createIngressHandle, type IngressHandle } from './ingresses.js';
 
@@ -39,6 +39,8 @@ export interface GatewayDeps {
   readyProbeTimeoutMs?: number;
   /** Handed to connectors as `ctx.announceRinging` (the live stream's `call.ringing`). */
   announceRinging?: (call: RingingCall) => void;
+  /** See HealthDeps.metricsAccess (metrics on their own port, or behind a token). */
+  metricsAccess?: HealthDeps['metricsAccess'];
 }
 
 /**
@@ -115,7 +117,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   }
 
   const ingresses = createIngressHandle(background, metrics, logger);
-  app.use(createHealthRouter({ bus, store, metrics, ingressHealth: ingresses.health, probeTimeoutMs: deps.readyProbeTimeoutMs }));
+  app.use(createHealthRouter({ bus, store, metrics, ingressHealth: ingresses.health, probeTimeoutMs: deps.readyProbeTimeoutMs, ...(deps.metricsAccess !== undefined ? { metricsAccess: deps.metricsAccess } : {}) }));
 
   for (const { id, router } of hooks) {
     app.use(`/v1/hooks/${id}`, stampRequestTime(), bodyLimit(limit), router);
