@@ -6,13 +6,11 @@ import { createGatewayApp } from '../gateway/app.js';
 import { listen } from '../gateway/server.js';
 import { Normalizer } from '../normalizer/normalizer.service.js';
 import type { Bus } from '../platform/bus/bus.port.js';
-import { createKafkaBus } from '../platform/bus/kafka-bus.js';
-import { createLogBus } from '../platform/bus/log-bus.js';
-import { namespacedBus } from '../platform/bus/namespaced-bus.js';
 import { createSpoolingBus } from '../platform/bus/spooling-bus.js';
 import { poisonGuardedBus } from '../platform/bus/poison-guard.js';
 import { Topics } from '../contracts/topics.js';
-import { openStore } from '../platform/store/open-store.js';
+import { openConfiguredBus, openConfiguredStore } from './backends.opener.js';
+import { startOperability } from './operability.wiring.js';
 import type { Store } from '../platform/store/store.port.js';
 import { Metrics } from '../platform/telemetry/metrics.js';
 import { DeliveryLedger } from '../router/delivery.ledger.js';
@@ -46,6 +44,8 @@ export interface RunningPipeline {
   metrics: Metrics;
   /** Port the gateway listens on (when the gateway role runs). */
   port?: number;
+  /** Port of the separate `/metrics` listener (`metrics.port`). */
+  metricsPort?: number;
   /** Drains and stops every stage, then closes bus and store. Idempotent. */
   close(): Promise<void>;
 }
@@ -55,13 +55,10 @@ export interface RunningPipeline {
  * else the embedded log; PostgreSQL when a URL is set, else PGlite) and starts the requested roles.
  */
 export async function startPipeline(config: LeadgateConfig, roles: readonly Role[], logger: Logger, metrics = new Metrics()): Promise<RunningPipeline> {
-  const store = await openStore(config.store.url ? { kind: 'postgres', url: config.store.url, poolSize: config.store.poolSize } : { kind: 'embedded', dataDir: config.store.dataDir }, logger);
+  const store = await openConfiguredStore(config, logger);
   // The gateway with a spool must start (and accept webhooks into the spool) while Kafka is down.
   const spool = config.bus.kafka && config.bus.spool?.enabled && roles.includes('gateway') ? config.bus.spool : undefined;
-  const base = config.bus.kafka
-    ? await createKafkaBus({ brokers: config.bus.kafka.brokers, clientId: config.bus.kafka.clientId, partitions: config.bus.kafka.partitions, logger, allowStartWithoutBroker: spool !== undefined })
-    : createLogBus(store, { logger });
-  const namespaced = config.bus.namespace ? namespacedBus(base, config.bus.namespace) : base;
+  const namespaced = await openConfiguredBus(config, store, logger, { allowStartWithoutBroker: spool !== undefined });
   const spooled = spool
     ? await createSpoolingBus({ target: namespaced, topics: [Topics.raw], dataDir: spool.dataDir, maxRecords: spool.maxRecords, logger, metrics })
     : namespaced;
@@ -71,6 +68,9 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
   // Stateless over the config: every role that routes, dry-runs or escalates builds the same one.
   const routing = new RoutingEngine({ owners: config.router.owners, rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) });
   let port: number | undefined;
+  const operability = await startOperability(config, { store, metrics, logger: logger.child({ stage: 'metrics' }), spooled: spool !== undefined });
+  stops.push(() => operability.stop());
+  const metricsAccess = operability.metricsAccess !== undefined ? { metricsAccess: operability.metricsAccess } : {};
 
   if (roles.includes('normalizer')) {
     const normalizer = new Normalizer({
@@ -118,7 +118,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
   if (!roles.includes('gateway')) {
     // Workers without the gateway still answer /health, /ready and /metrics for probes and scraping.
     const ops = express();
-    ops.use(createHealthRouter({ bus, store, metrics, ingressHealth: () => ({}) }));
+    ops.use(createHealthRouter({ bus, store, metrics, ingressHealth: () => ({}), ...metricsAccess }));
     const server = await listen(ops, config.server);
     port = (server.address() as AddressInfo).port;
     stops.unshift(() => server.shutdown());
@@ -134,7 +134,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
       ? createRingingAnnouncer({ publish: createRingingPublisher(bus, store, { defaultRegion: config.normalizer.defaultRegion }), logger: logger.child({ stage: 'gateway' }) })
       : undefined;
     const identity = createIdentityAdmin(store, bus, normalizationOf(config));
-    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, ...(ringing ? { announceRinging: ringing.announce } : {}), console: { adminToken: config.admin.token, identity, routing: { rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) } }, extraRouters: [
+    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, ...metricsAccess, ...(ringing ? { announceRinging: ringing.announce } : {}), console: { adminToken: config.admin.token, identity, routing: { rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) } }, extraRouters: [
       ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
       { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
       { path: '/v1', router: createLeadsAdminRouter({ identity, metrics, guard: requireAdminToken(config.admin.token) }) },
@@ -162,6 +162,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     store,
     metrics,
     ...(port !== undefined ? { port } : {}),
+    ...(operability.metricsPort !== undefined ? { metricsPort: operability.metricsPort } : {}),
     close() {
       closing ??= (async () => {
         // Ingress first so nothing new is accepted, then consumers drain, then the bus flushes.

@@ -19,7 +19,8 @@ export interface LeadgateConfig {
     maxConnections: number;
     shutdownGraceMs: number;
   };
-  /** `namespace` prefixes topics and groups so installations can share one cluster. */
+  /** `/metrics` on a separate listener (`port`) and/or behind a bearer token. */
+  metrics: { port?: number; host: string; token?: string };
   admin: { token?: string };
   /** Live stream limits per gateway process (docs/live-stream.md). */
   stream: { enabled: boolean; heartbeatMs: number; maxClients: number; maxBufferedBytes: number; maxEventAgeMs: number };

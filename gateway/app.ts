@@ -10,7 +10,7 @@ import type { ExtraRouter } from '../platform/http/extra-router.js';
 import type { Store } from '../platform/store/store.port.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
 import { validateOrThrow } from '../platform/validation.js';
-import { createHealthRouter } from './health.routes.js';
+import { createHealthRouter, type HealthDeps } from './health.routes.js';
 import { createIngest, stampRequestTime } from './ingest.js';
 import { createRawKeyBuilder } from './raw-key.js';
 import { createIngressHandle, type IngressHandle } from './ingresses.js';
@@ -40,6 +40,8 @@ export interface GatewayDeps {
   retryWindowMinutes?: number;
   /** Serves the operator console at `/console` with its admin reads and the reaction report (docs/console.md). */
   console?: ConsoleOptions;
+  /** See HealthDeps.metricsAccess (metrics on their own port, or behind a token). */
+  metricsAccess?: HealthDeps['metricsAccess'];
 }
 
 /**
@@ -117,7 +119,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   }
 
   const ingresses = createIngressHandle(background, metrics, logger);
-  app.use(createHealthRouter({ bus, store, metrics, ingressHealth: ingresses.health, probeTimeoutMs: deps.readyProbeTimeoutMs }));
+  app.use(createHealthRouter({ bus, store, metrics, ingressHealth: ingresses.health, probeTimeoutMs: deps.readyProbeTimeoutMs, ...(deps.metricsAccess !== undefined ? { metricsAccess: deps.metricsAccess } : {}) }));
 
   for (const { id, router } of hooks) {
     app.use(`/v1/hooks/${id}`, stampRequestTime(), bodyLimit(limit), router);

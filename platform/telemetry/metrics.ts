@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { OperationalMetrics } from './ops-metrics.js';
 
 /**
  * All Prometheus metrics of one process, on one registry (so tests can build isolated instances).
@@ -186,6 +187,9 @@ export class Metrics {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
+
+  // --- operational metrics (scrape-time gauges, build info, results by code): see ops-metrics.ts ---
+  readonly ops = new OperationalMetrics(this.registry);
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
