@@ -12,9 +12,15 @@ import type { NormalizationOptions } from './draft.cleaner.js';
 import { Normalizer, type NormalizerOptions } from './normalizer.service.js';
 
 /** The normalizer's settings from the validated config (shared by the pipeline and the CLI). */
-export function normalizerSettings(config: LeadgateConfig): Pick<NormalizerOptions, 'defaultRegion' | 'mergeWindowMinutes' | 'mergeWindows' | 'normalization'> {
+export function normalizerSettings(config: LeadgateConfig): Pick<NormalizerOptions, 'defaultRegion' | 'mergeWindowMinutes' | 'mergeWindows' | 'normalization' | 'connectors'> {
   const n = config.normalizer;
-  return { defaultRegion: n.defaultRegion, mergeWindowMinutes: n.mergeWindowMinutes, mergeWindows: n.mergeWindows, normalization: { phone: n.phone, email: n.email, name: n.name } };
+  return {
+    defaultRegion: n.defaultRegion,
+    mergeWindowMinutes: n.mergeWindowMinutes,
+    mergeWindows: n.mergeWindows,
+    normalization: { phone: n.phone, email: n.email, name: n.name },
+    connectors: config.connectors,
+  };
 }
 
 export interface NormalizerRuntime {

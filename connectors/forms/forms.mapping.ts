@@ -1,4 +1,5 @@
 import type { LeadDraft, LeadSource, Mapper, MapperInput, MapResult } from '../../contracts/lead-draft.js';
+import { DEFAULT_HONEYPOT_FIELD } from './forms.config.js';
 import { clickIdKeys, flattenPayload, hasPersonFields, isTildaTest, parseCookieString, roleOf, type UtmKey } from './forms.fields.js';
 
 const MAX_NAME = 500;
@@ -12,6 +13,16 @@ function unique(values: string[]): string[] {
 function gaClientId(cookie: string): string | undefined {
   const m = /^GA\d+\.\d+\.(\d+\.\d+)$/.exec(cookie);
   return m?.[1];
+}
+
+/**
+ * The instance's honeypot field, read from the payload as the ingress reads it: filled means a bot. Checked
+ * here too so a replay, or an event published before a flag existed, is marked the same way.
+ */
+function honeypotOf(input: MapperInput): { field: string; filled: boolean } {
+  const configured = input.config?.honeypotField;
+  const field = typeof configured === 'string' && configured ? configured : DEFAULT_HONEYPOT_FIELD;
+  return { field, filled: flattenPayload({ hp: input.payload[field] }).length > 0 };
 }
 
 function isoOrUndefined(text: string | undefined): string | undefined {
@@ -32,7 +43,8 @@ function isoOrUndefined(text: string | undefined): string | undefined {
 export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   const { payload } = input;
   if (isTildaTest(payload)) return { kind: 'ignore', reason: 'test request' };
-  if (!hasPersonFields(payload)) return { kind: 'ignore', reason: 'no contact details' };
+  const honeypot = honeypotOf(input);
+  if (!hasPersonFields(payload, honeypot.field)) return { kind: 'ignore', reason: 'no contact details' };
 
   let name: string | undefined;
   let firstName: string | undefined;
@@ -49,6 +61,8 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   let cookies: Record<string, string> = {};
 
   for (const { path, key, values } of flattenPayload(payload)) {
+    // A bot's bait, never a person's field: not passed on to the CRM.
+    if (key === honeypot.field) continue;
     const first = values[0] ?? '';
     switch (roleOf(key)) {
       case 'name':
@@ -120,6 +134,6 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   if (messages.length > 0) draft.message = messages.join('\n\n').slice(0, MAX_TEXT);
   if (Object.keys(source).length > 0) draft.source = source;
   if (Object.keys(fields).length > 0) draft.fields = fields;
-  if (input.meta.flags?.includes('spam')) draft.spam = true;
+  if (honeypot.filled || input.meta.flags?.includes('spam')) draft.spam = true;
   return draft;
 };
