@@ -124,6 +124,11 @@ export interface MapperInput {
   payload: Record<string, unknown>;
   meta: RawEventV1['meta'];
   receivedAt: string;
+  /**
+   * The connector instance's settings as configured (`connectors[]` entry), for readings that depend on
+   * them, such as a custom honeypot field. Absent when the instance is no longer configured (a replay).
+   */
+  config?: Readonly<Record<string, unknown>>;
 }
 
 /** A pure function from a raw event to a draft. Must not do I/O; throwing means the event goes to the DLQ. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConnectorPlugin } from '../connectors/connector.port.js';
+import type { ConnectorConfig, ConnectorPlugin } from '../connectors/connector.port.js';
 import { LeadgateError } from '../contracts/errors.js';
 import { leadDraftSchema, type LeadDraft, type MapResult } from '../contracts/lead-draft.js';
 import type { LeadV1 } from '../contracts/lead.js';
@@ -38,6 +38,11 @@ export interface NormalizerOptions {
   normalization?: Omit<NormalizationOptions, 'defaultRegion'>;
   /** When the provider's own time decides the lead window (docs/identity.md, "Event time"). */
   eventTime?: EventTimePolicy;
+  /**
+   * The configured connector instances: each mapper sees its instance's settings, and an instance's own
+   * `defaultRegion` replaces the normalizer's for the phones it brings.
+   */
+  connectors?: readonly ConnectorConfig[];
   group?: string;
 }
 
@@ -60,8 +65,11 @@ export type MapOutcome = { kind: 'lead'; draft: LeadDraft } | { kind: 'ignore'; 
  */
 export class Normalizer {
   private subscription?: Subscription;
+  private readonly connectors: ReadonlyMap<string, ConnectorConfig>;
 
-  constructor(private readonly options: NormalizerOptions) {}
+  constructor(private readonly options: NormalizerOptions) {
+    this.connectors = new Map((options.connectors ?? []).map((c) => [c.id, c]));
+  }
 
   async start(): Promise<void> {
     this.subscription = await this.options.bus.subscribe(Topics.raw, this.options.group ?? 'leadgate-normalizer', (r) => this.handle(r));
@@ -112,7 +120,8 @@ export class Normalizer {
     const plugin = this.options.plugins.get(raw.connector.kind);
     try {
       if (!plugin) throw new LeadgateError('MAPPING_FAILED', `no connector plugin of kind "${raw.connector.kind}"`);
-      const result: MapResult = plugin.mapper({ channel: raw.channel, connectorId: raw.connector.id, payload: raw.payload, meta: raw.meta, receivedAt: raw.receivedAt });
+      const config = this.connectors.get(raw.connector.id);
+      const result: MapResult = plugin.mapper({ channel: raw.channel, connectorId: raw.connector.id, payload: raw.payload, meta: raw.meta, receivedAt: raw.receivedAt, ...(config ? { config } : {}) });
       if (result.kind === 'ignore') return { kind: 'ignore', reason: result.reason };
       return { kind: 'lead', draft: repairDeep(validateOrThrow<LeadDraft>(leadDraftSchema, result, 'lead draft')) };
     } catch (err) {
@@ -123,6 +132,12 @@ export class Normalizer {
   /** Cleaning rules as configured (region, phone, e-mail, name). */
   get normalization(): NormalizationOptions {
     return { defaultRegion: this.options.defaultRegion, ...this.options.normalization };
+  }
+
+  /** The cleaning rules for one connector instance: its own `defaultRegion`, when it sets one, wins. */
+  normalizationFor(connectorId: string): NormalizationOptions {
+    const region = this.connectors.get(connectorId)?.defaultRegion;
+    return typeof region === 'string' ? { ...this.normalization, defaultRegion: region } : this.normalization;
   }
 
   windowFor(channel: string, connectorId?: string): number {
@@ -138,7 +153,7 @@ export class Normalizer {
    * already turned into a lead is reused as is.
    */
   async persist(eventKey: string, raw: RawEventV1, draft: LeadDraft): Promise<LeadV1> {
-    const contact = cleanContact(draft, this.normalization);
+    const contact = cleanContact(draft, this.normalizationFor(raw.connector.id));
     const eventTime = eventTimeOf(raw.receivedAt, draft.occurredAt, raw.connector.kind, this.options.eventTime);
     const spam = isSpam(raw, draft);
     return withTxRetry(this.options.store, async (q) => {

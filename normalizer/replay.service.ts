@@ -100,7 +100,7 @@ async function replayOne(normalizer: Normalizer, store: Store, row: RawRow, rema
     // The lead may have moved to a surviving contact since: publish under its current contact.
     const [lead] = await store.query<{ contact_id: string }>('select contact_id from leads where id = $1', [row.output.leadId]);
     const before = row.output;
-    const rebuilt = buildLead(raw, mapped.draft, cleanContact(mapped.draft, normalizer.normalization), {
+    const rebuilt = buildLead(raw, mapped.draft, cleanContact(mapped.draft, normalizer.normalizationFor(raw.connector.id)), {
       type: before.type,
       leadId: before.leadId,
       activityId: before.activityId,

@@ -1,4 +1,5 @@
 import type { AttachmentMeta, LeadDraft, LeadSource, Mapper, MapperInput, MapResult, ProviderRef } from '../../contracts/lead-draft.js';
+import { DEFAULT_HONEYPOT_FIELD } from './forms.config.js';
 import { clickIdKeys, FILES_KEY, flattenPayload, hasPersonFields, isTildaTest, parseCookieString, parseTildaUtm, roleOf, type UtmKey } from './forms.fields.js';
 import { truncateText } from '../../platform/text/safe-text.js';
 
@@ -30,6 +31,16 @@ function attachmentsOf(value: unknown): AttachmentMeta[] {
   return out;
 }
 
+/**
+ * The instance's honeypot field, read from the payload as the ingress reads it: filled means a bot. Checked
+ * here too so a replay, or an event published before a flag existed, is marked the same way.
+ */
+function honeypotOf(input: MapperInput): { field: string; filled: boolean } {
+  const configured = input.config?.honeypotField;
+  const field = typeof configured === 'string' && configured ? configured : DEFAULT_HONEYPOT_FIELD;
+  return { field, filled: flattenPayload({ hp: input.payload[field] }).length > 0 };
+}
+
 function isoOrUndefined(text: string | undefined): string | undefined {
   if (!text) return undefined;
   const t = Date.parse(text);
@@ -48,7 +59,8 @@ function isoOrUndefined(text: string | undefined): string | undefined {
 export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   const { payload } = input;
   if (isTildaTest(payload)) return { kind: 'ignore', reason: 'test request' };
-  if (!hasPersonFields(payload)) return { kind: 'ignore', reason: 'no contact details' };
+  const honeypot = honeypotOf(input);
+  if (!hasPersonFields(payload, honeypot.field)) return { kind: 'ignore', reason: 'no contact details' };
 
   let name: string | undefined;
   let firstName: string | undefined;
@@ -66,6 +78,8 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   let cookies: Record<string, string> = {};
 
   for (const { path, key, values } of flattenPayload(payload)) {
+    // A bot's bait, never a person's field: not passed on to the CRM.
+    if (key === honeypot.field) continue;
     const first = values[0] ?? '';
     switch (roleOf(key)) {
       case 'name':
@@ -152,6 +166,6 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   if (Object.keys(provider).length > 0) draft.provider = payload.tranid !== undefined ? { name: 'tilda', ...provider } : provider;
   const attachments = attachmentsOf(payload[FILES_KEY]);
   if (attachments.length > 0) draft.attachments = attachments;
-  if (input.meta.flags?.includes('spam')) draft.spam = true;
+  if (honeypot.filled || input.meta.flags?.includes('spam')) draft.spam = true;
   return draft;
 };
