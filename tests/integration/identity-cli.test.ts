@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { connectorPlugins } from '../../connectors/registry.js';
 import type { ContactErasedV1, LeadV1 } from '../../contracts/lead.js';
@@ -20,7 +19,6 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
  * `leadgate replay` and `leadgate contacts erase` as an operator runs them: real OS processes (through
  * tsx) against a PostgreSQL store and the embedded bus in it, so what they publish lands in `bus_log`.
  */
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const logger = pino({ level: 'silent' });
 
 const leadgate = (args: string[]): Promise<CliResult> => runLeadgate(args);

@@ -27,3 +27,6 @@ export function runLeadgate(args: string[], extraEnv: Record<string, string> = {
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** `runLeadgate` with no extra environment. */
+export const leadgate = (args: string[]): Promise<CliResult> => runLeadgate(args);
