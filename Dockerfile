@@ -12,6 +12,7 @@ COPY gateway gateway
 COPY normalizer normalizer
 COPY router router
 COPY config config
+COPY console console
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -10,7 +10,7 @@ export interface Series {
 /** Grouped bars as inline SVG: no chart library, nothing from a CDN, scales to its container. */
 export function BarChart(props: { groups: string[]; series: Series[]; format?: (v: number) => string; id?: string }) {
   const { groups, series } = props;
-  const fmt = props.format ?? ((v: number) => String(v));
+  const fmt = props.format ?? ((v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1)));
   const width = 720;
   const height = 220;
   const left = 48;
@@ -23,7 +23,7 @@ export function BarChart(props: { groups: string[]; series: Series[]; format?: (
   const ticks = [0, max / 2, max];
   return html`<div>
     <svg class="chart" id=${props.id} viewBox=${`0 0 ${width} ${height}`} role="img">
-      ${ticks.map((tk) => html`<g><line x1=${left} x2=${width} y1=${y(tk)} y2=${y(tk)} stroke="#e3e6ea" /><text x=${left - 6} y=${y(tk) + 4} text-anchor="end">${fmt(Math.round(tk))}</text></g>`)}
+      ${ticks.map((tk) => html`<g><line x1=${left} x2=${width} y1=${y(tk)} y2=${y(tk)} stroke="#e3e6ea" /><text x=${left - 6} y=${y(tk) + 4} text-anchor="end">${fmt(tk)}</text></g>`)}
       ${groups.map((g, gi) => {
         const x0 = left + gi * slot + (slot - barW * series.length) / 2;
         return html`<g data-group=${g}>

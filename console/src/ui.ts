@@ -41,7 +41,7 @@ export function ErrorBox(props: { error: string | undefined }) {
 export function maskPii(text: string): string {
   return text
     .replace(/([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g, '$1***@$2')
-    .replace(/\+?\d[\d\s()-]{7,}\d/g, (m) => {
+    .replace(/(?<![\w-])\+?\d[\d\s()-]{7,}\d(?![\w-])/g, (m) => {
       const digits = m.replace(/\D/g, '');
       return digits.length < 9 ? m : `${m.startsWith('+') ? '+' : ''}${digits.slice(0, 2)}*****${digits.slice(-2)}`;
     });

@@ -77,6 +77,10 @@ describe('operator console in headless Chromium (embedded back-end)', () => {
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(`${base}/`, { redirect: 'manual' })).headers.get('location')).toBe('/console/');
+    for (const path of ['/v1/admin/connectors', '/v1/admin/callbacks', '/v1/admin/routing/rules', '/v1/admin/dead-letters', '/v1/admin/lookup?q=anna', '/v1/reports/reaction']) {
+      const res = await fetch(`${base}${path}`, { headers: { authorization: 'Bearer not-the-token' } });
+      expect([path, res.status]).toEqual([path, 401]);
+    }
   });
 
   test('a wrong token is refused, the admin token signs in', async () => {
@@ -117,6 +121,18 @@ describe('operator console in headless Chromium (embedded back-end)', () => {
     expect(res.status).toBe(202);
     await page.locator('#events tr[data-type="lead.created"]', { hasText: 'Olga Form' }).waitFor();
     await eventually(async () => ((await page.locator('#events tr').evaluateAll((rows) => rows.every((r) => r.textContent?.includes('boris')))) ? true : undefined), 'only boris events');
+
+    // The same person calls: the popup names the known contact, its owner and the open lead.
+    const callId = `k-${randomUUID().slice(0, 8)}`;
+    const ring = await fetch(`${base}/v1/hooks/pbx?token=${pbxSecret}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ callId, event: 'start', direction: 'inbound', caller: '89165550001' }) });
+    expect(ring.status).toBe(202);
+    const popup = page.locator(`.popup.ringing[data-call="call-webhook:${callId}"]`);
+    await popup.waitFor();
+    const text = (await popup.textContent()) ?? '';
+    expect(text).toContain('Olga Form');
+    expect(text).toContain('owner: boris');
+    expect(text).toContain('open lead');
+    await screenshot(page, '03b-live-known-caller');
     await page.selectOption('#owner-filter', '');
   });
 
@@ -128,7 +144,7 @@ describe('operator console in headless Chromium (embedded back-end)', () => {
     await pbx.waitFor();
     expect(await pbx.locator('code').textContent()).toBe(`${base}/v1/hooks/pbx?token=<secret>`);
     expect(await pbx.locator('[data-outcome="unauthorized"]').textContent()).toBe('unauthorized: 1');
-    expect(await pbx.locator('[data-outcome="accepted"]').textContent()).toBe('accepted: 2');
+    expect(await pbx.locator('[data-outcome="accepted"]').textContent()).toBe('accepted: 3');
     expect(await page.locator('#connectors tr[data-connector="site"] td').nth(1).textContent()).toBe('forms');
     errors.length = 0;
     await screenshot(page, '04-connectors');
