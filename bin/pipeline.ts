@@ -25,7 +25,8 @@ import { ContactDeliveries } from '../router/contact-deliveries.js';
 import { RoutingEngine } from '../router/rules/routing.engine.js';
 import { LiveEventPublisher } from '../router/sla/live-event.publisher.js';
 import { SlaLoop } from '../router/sla/sla.loop.js';
-import express from 'express';
+import express, { type Express } from 'express';
+import { createOpenApiRouter } from '../gateway/openapi/openapi.routes.js';
 import { createHealthRouter } from '../gateway/health.routes.js';
 import { createLeadsAdminRouter } from '../gateway/admin/leads.routes.js';
 import { requireAdminToken } from '../platform/http/admin-auth.js';
@@ -46,6 +47,8 @@ export interface RunningPipeline {
   port?: number;
   /** Port of the separate `/metrics` listener (`metrics.port`). */
   metricsPort?: number;
+  /** The gateway's express app (gateway role), e.g. for checking its routes against the OpenAPI document. */
+  app?: Express;
   /** Drains and stops every stage, then closes bus and store. Idempotent. */
   close(): Promise<void>;
 }
@@ -68,6 +71,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
   // Stateless over the config: every role that routes, dry-runs or escalates builds the same one.
   const routing = new RoutingEngine({ owners: config.router.owners, rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) });
   let port: number | undefined;
+  let app: Express | undefined;
   const operability = await startOperability(config, { store, metrics, logger: logger.child({ stage: 'metrics' }), spooled: spool !== undefined });
   stops.push(() => operability.stop());
   const metricsAccess = operability.metricsAccess !== undefined ? { metricsAccess: operability.metricsAccess } : {};
@@ -137,8 +141,10 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, ...metricsAccess, ...(ringing ? { announceRinging: ringing.announce } : {}), console: { adminToken: config.admin.token, identity, routing: { rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) } }, extraRouters: [
       ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
       { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
+      { path: '/', router: createOpenApiRouter() },
       { path: '/v1', router: createLeadsAdminRouter({ identity, metrics, guard: requireAdminToken(config.admin.token) }) },
     ] });
+    app = gateway.app;
     const server = await listen(gateway.app, config.server);
     port = (server.address() as AddressInfo).port;
     await gateway.start();
@@ -162,6 +168,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     store,
     metrics,
     ...(port !== undefined ? { port } : {}),
+    ...(app ? { app } : {}),
     ...(operability.metricsPort !== undefined ? { metricsPort: operability.metricsPort } : {}),
     close() {
       closing ??= (async () => {
