@@ -1,9 +1,9 @@
 import type { Express } from 'express';
 import type { ConnectorConfig } from '../../connectors/connector.port.js';
-import type { NormalizationOptions } from '../../normalizer/draft.cleaner.js';
+import type { IdentityAdminPort } from '../../contracts/identity-admin.js';
 import type { Store } from '../../platform/store/store.port.js';
 import type { Metrics } from '../../platform/telemetry/metrics.js';
-import { requireAdminToken } from '../admin-auth.js';
+import { requireAdminToken } from '../../platform/http/admin-auth.js';
 import type { IngressHealth } from '../health.routes.js';
 import { createReactionReportRouter } from '../reports/reaction-report.routes.js';
 import { ConnectorActivity } from './connector-activity.js';
@@ -15,8 +15,8 @@ import { createConsoleStaticRouter } from './console-static.routes.js';
 export interface ConsoleOptions {
   /** The admin token the console signs in with (the same one guarding the admin API). */
   adminToken: string | undefined;
-  /** The normalizer's cleaning rules, so a lookup by `8 916 …` finds the contact stored as `+7916…`. */
-  normalization: NormalizationOptions;
+  /** The normalizer's identity operations (lead lookup by phone, e-mail or id), wired by the composition root. */
+  identity: IdentityAdminPort;
   /** The routing rules in order, shown read-only (the router's config owns them). */
   routing: RoutingSummary;
   /** Overrides where the built console is looked for (tests). */
@@ -34,7 +34,7 @@ export function mountConsole(app: Express, options: ConsoleOptions, deps: { stor
   app.use('/console', createConsoleStaticRouter(options.assetsDir));
   app.use('/v1', createConsoleAdminRouter({ store: deps.store, connectors: deps.connectors, ingressHealth: deps.ingressHealth, activity, guard, routing: options.routing }));
   app.use('/v1', createConsoleDeadLettersRouter({ store: deps.store, guard }));
-  app.use('/v1', createConsoleLookupRouter({ store: deps.store, guard, normalization: options.normalization }));
+  app.use('/v1', createConsoleLookupRouter({ identity: options.identity, guard }));
   app.use('/v1', createReactionReportRouter({ store: deps.store, guard }));
   return () => activity.stop();
 }

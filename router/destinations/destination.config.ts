@@ -31,6 +31,8 @@ export interface WebhookDestinationConfig extends DestinationCommon {
   url: string;
   token?: string;
   hmacSecret?: string;
+  /** Standard Webhooks signing secret (`whsec_<base64>`): `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
+  webhookSecret?: string;
 }
 
 export interface Bitrix24Settings {
@@ -76,6 +78,7 @@ interface NoWebhookKeys {
   url?: undefined;
   token?: undefined;
   hmacSecret?: undefined;
+  webhookSecret?: undefined;
 }
 
 export interface Bitrix24DestinationConfig extends DestinationCommon, NoWebhookKeys {
@@ -133,6 +136,7 @@ export const destinationConfigSchema = {
     url: httpUrl,
     token: { type: 'string', minLength: 1 },
     hmacSecret: { type: 'string', minLength: 8 },
+    webhookSecret: { type: 'string', pattern: '^whsec_[A-Za-z0-9+/]{16,}={0,2}$' },
     bitrix24: {
       type: 'object',
       additionalProperties: false,

@@ -6,12 +6,14 @@ import type { WebhookDestinationConfig } from './destination.config.js';
 import type { Delivery } from '../../contracts/delivery.js';
 import type { Destination, DeliveryReceipt } from './destination.port.js';
 import { mapHttpError } from './http-error.mapper.js';
+import { signStandardWebhook } from './standard-webhooks.signer.js';
 
 /**
  * The generic CRM webhook: POSTs `{event: <delivery kind>, idempotencyKey, ownerId, lead, callback?,
  * mergedContactId?}` with the delivery's `Idempotency-Key`, so a CRM that
  * honours the header never creates a second record for a retried request. Optional bearer token and
- * `X-Leadgate-Signature: sha256=<hex HMAC of the exact body>` with a timestamp against replays.
+ * Standard Webhooks headers (`webhookSecret`), and the older `X-Leadgate-Signature: sha256=<hex HMAC>`
+ * with a timestamp when `hmacSecret` is set.
  */
 export class WebhookDestination implements Destination {
   readonly id: string;
@@ -46,6 +48,7 @@ export class WebhookDestination implements Destination {
       'user-agent': 'leadgate',
     };
     if (this.config.token) headers.authorization = `Bearer ${this.config.token}`;
+    if (this.config.webhookSecret) Object.assign(headers, signStandardWebhook(this.config.webhookSecret, delivery.idempotencyKey, body));
     if (this.config.hmacSecret) {
       const timestamp = Math.floor(Date.now() / 1000).toString();
       const digest = createHmac('sha256', this.config.hmacSecret).update(`${timestamp}.${body}`).digest('hex');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
-import { requireAdminToken } from '../../gateway/admin-auth.js';
+import { requireAdminToken } from '../../platform/http/admin-auth.js';
 import { createReactionReportRouter } from '../../gateway/reports/reaction-report.routes.js';
 import { reactionReport, type ReactionRow } from '../../gateway/reports/reaction-report.sql.js';
 import { errorHandler, notFoundHandler } from '../../platform/http/error-handler.js';

@@ -2,19 +2,23 @@ import type { Logger } from 'pino';
 import type { LeadgateConfig } from '../config/config.types.js';
 import { connectorPlugins } from '../connectors/registry.js';
 import type { Bus } from '../platform/bus/bus.port.js';
-import { createKafkaBus } from '../platform/bus/kafka-bus.js';
-import { createLogBus } from '../platform/bus/log-bus.js';
-import { namespacedBus } from '../platform/bus/namespaced-bus.js';
-import { openStore } from '../platform/store/open-store.js';
+import { openConfiguredBus, openConfiguredStore } from './backends.opener.js';
 import type { Store } from '../platform/store/store.port.js';
 import { Metrics } from '../platform/telemetry/metrics.js';
-import type { NormalizationOptions } from './draft.cleaner.js';
-import { Normalizer, type NormalizerOptions } from './normalizer.service.js';
+import type { NormalizationOptions } from '../normalizer/draft.cleaner.js';
+import { Normalizer, type NormalizerOptions } from '../normalizer/normalizer.service.js';
 
 /** The normalizer's settings from the validated config (shared by the pipeline and the CLI). */
-export function normalizerSettings(config: LeadgateConfig): Pick<NormalizerOptions, 'defaultRegion' | 'mergeWindowMinutes' | 'mergeWindows' | 'normalization'> {
+export function normalizerSettings(config: LeadgateConfig): Pick<NormalizerOptions, 'defaultRegion' | 'mergeWindowMinutes' | 'mergeWindows' | 'normalization' | 'eventTime' | 'connectors'> {
   const n = config.normalizer;
-  return { defaultRegion: n.defaultRegion, mergeWindowMinutes: n.mergeWindowMinutes, mergeWindows: n.mergeWindows, normalization: { phone: n.phone, email: n.email, name: n.name } };
+  return {
+    defaultRegion: n.defaultRegion,
+    mergeWindowMinutes: n.mergeWindowMinutes,
+    mergeWindows: n.mergeWindows,
+    normalization: { phone: n.phone, email: n.email, name: n.name },
+    eventTime: n.eventTime,
+    connectors: config.connectors,
+  };
 }
 
 export interface NormalizerRuntime {
@@ -30,11 +34,8 @@ export interface NormalizerRuntime {
  * command can run next to a live installation.
  */
 export async function openNormalizerRuntime(config: LeadgateConfig, logger: Logger): Promise<NormalizerRuntime> {
-  const store = await openStore(config.store.url ? { kind: 'postgres', url: config.store.url, poolSize: config.store.poolSize } : { kind: 'embedded', dataDir: config.store.dataDir }, logger);
-  const base = config.bus.kafka
-    ? await createKafkaBus({ brokers: config.bus.kafka.brokers, clientId: `${config.bus.kafka.clientId}-cli`, partitions: config.bus.kafka.partitions, logger })
-    : createLogBus(store, { logger });
-  const bus = config.bus.namespace ? namespacedBus(base, config.bus.namespace) : base;
+  const store = await openConfiguredStore(config, logger);
+  const bus = await openConfiguredBus(config, store, logger, { clientIdSuffix: '-cli' });
   const normalizer = new Normalizer({ bus, store, plugins: connectorPlugins, metrics: new Metrics({ defaultMetrics: false }), logger, ...normalizerSettings(config) });
   return {
     bus,

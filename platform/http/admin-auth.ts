@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { LeadgateError } from '../contracts/errors.js';
-import { safeEqual } from '../platform/http/signatures.js';
+import { LeadgateError } from '../../contracts/errors.js';
+import { safeEqual } from './signatures.js';
 
 /**
  * Guards the admin API and the live stream: `Authorization: Bearer <admin token>`, compared in constant
