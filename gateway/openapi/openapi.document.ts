@@ -1,6 +1,7 @@
 import { closeLeadBodySchema, eraseContactBodySchema } from '../admin/leads.routes.js';
 import { availabilityBodySchema, dryRunBodySchema, firstResponseBodySchema } from '../../router/admin/routing-admin.schemas.js';
 import { leadgateVersion } from '../../platform/telemetry/build-info.js';
+import { consolePaths } from '../console/console.openapi.js';
 import { STREAM_PATH } from '../stream/stream.upgrade.js';
 import { components, json, pathParam, ref } from './openapi.components.js';
 
@@ -116,6 +117,7 @@ const paths = {
   '/v1/leads/{id}/lineage': { get: { summary: 'Raw events and records behind a lead', tags: ['admin'], security: admin, parameters: [id('Lead id.')], responses: { '200': json('Lineage.'), ...adminErrors } } },
   '/v1/contacts/{id}/lineage': { get: { summary: 'Merges, leads and raw events behind a contact', tags: ['admin'], security: admin, parameters: [id('Contact id.')], responses: { '200': json('Lineage.'), ...adminErrors } } },
   '/v1/admin/contacts/erase': { post: { summary: "Erase a person's data (152-FZ / GDPR)", tags: ['admin'], security: admin, requestBody: body('POST /v1/admin/contacts/erase'), responses: { '200': json('Erase result.'), ...adminErrors } } },
+  ...consolePaths,
 };
 
 /** The OpenAPI 3.1 document of every HTTP route of the gateway (and the worker roles' ops routes). */

@@ -53,7 +53,7 @@ describe('operator console in headless Chromium (embedded back-end)', () => {
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     errors = watchPageErrors(page);
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
