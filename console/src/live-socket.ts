@@ -10,7 +10,7 @@ export interface LiveEventMessage {
   data: Record<string, unknown>;
 }
 
-export type SocketState = { status: 'connecting' } | { status: 'open' } | { status: 'closed'; retryInSec: number };
+export type SocketState = { status: 'connecting' } | { status: 'open' } | { status: 'closed'; retryAt: number };
 
 export interface LiveSocket {
   setOwner(owner: string | null): void;
@@ -64,7 +64,7 @@ export function openLiveSocket(opts: { token: string; owner: string | null; onEv
       if (closed || ws !== socket) return;
       failures += 1;
       const retryInSec = Math.min(30, 2 ** Math.min(failures - 1, 5));
-      opts.onState({ status: 'closed', retryInSec });
+      opts.onState({ status: 'closed', retryAt: Date.now() + retryInSec * 1000 });
       timer = window.setTimeout(connect, retryInSec * 1000);
     };
   };

@@ -101,7 +101,7 @@ export function LivePage() {
     void loadTasks();
   };
   const visible = owner ? events.filter((e) => e.ownerId === owner) : events;
-  const statusText = state.status === 'open' ? t('live.status.open') : state.status === 'connecting' ? t('live.status.connecting') : t('live.status.closed', { s: state.retryInSec });
+  const statusText = state.status === 'open' ? t('live.status.open') : state.status === 'connecting' ? t('live.status.connecting') : t('live.status.closed', { s: Math.max(0, Math.ceil((state.retryAt - now) / 1000)) });
   const sortedTasks = [...tasks].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
 
   return html`<section class="live">
