@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { RunningPipeline } from '../../bin/pipeline.js';
-import { openApiDocument, validatedBodies } from '../../gateway/openapi/openapi.document.js';
-import { listRoutes, type RouteEntry } from '../../gateway/openapi/route-inventory.js';
+import { openApiDocument, validatedBodies } from '../../bin/openapi/openapi.document.js';
+import { listRoutes, type RouteEntry } from '../../bin/openapi/route-inventory.js';
 import { STREAM_PATH } from '../../gateway/stream/stream.upgrade.js';
 import { createTestEnvironment, type TestEnvironment } from '../support/pipeline-harness.js';
 import { startTelegramBotApiStub, type TelegramBotApiStub } from '../support/telegram-bot-api.stub.js';
