@@ -82,7 +82,7 @@ describe('OpenAPI document', () => {
     expect(routes.length).toBeGreaterThan(20);
     const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).filter((m) => methods.includes(m)).map((m) => `${m.toUpperCase()} ${path}`)));
     const registered = new Set(routes.map((r) => `${r.method} ${r.path}`));
-    const undocumented = [...registered].filter((r) => !documented.has(r)).map((r) => `${r} is served but not in the OpenAPI document: add it to gateway/openapi/openapi.document.ts`);
+    const undocumented = [...registered].filter((r) => !documented.has(r)).map((r) => `${r} is served but not in the OpenAPI document: add it to bin/openapi/openapi.document.ts`);
     const phantom = [...documented].filter((r) => !registered.has(r)).map((r) => `${r} is documented but no route serves it`);
     expect([...undocumented, ...phantom]).toEqual([]);
   });
