@@ -11,7 +11,7 @@ import { load, root, spawnTs, stop } from './bench-support.js';
  * every role on the embedded default (PGlite store and log), idle and under ingest load, sampled from
  * /proc every 250 ms. Runs the built server (`dist/`, as `npm start` does; build first) unless BENCH_SOURCE=1,
  * which runs the TypeScript through tsx (that loader alone adds about 100 MB).
- * Environment: BENCH_SECONDS (default 20), BENCH_CONNECTIONS (50).
+ * Environment: BENCH_SECONDS (default 20), BENCH_CONNECTIONS (50), BENCH_NODE_FLAGS (node flags for the server).
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -23,7 +23,7 @@ function rssMb(pid: number): number {
 }
 
 async function waitHealthy(port: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const child =
     process.env.BENCH_SOURCE === '1'
       ? spawnTs('bin/leadgate.ts', args, env)
-      : spawn(process.execPath, ['dist/bin/leadgate.js', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+      : spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'dist/bin/leadgate.js', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await waitHealthy(port);
     const pid = child.pid as number;

@@ -26,7 +26,7 @@ import { RoutingEngine } from '../router/rules/routing.engine.js';
 import { LiveEventPublisher } from '../router/sla/live-event.publisher.js';
 import { SlaLoop } from '../router/sla/sla.loop.js';
 import express, { type Express } from 'express';
-import { createOpenApiRouter } from '../gateway/openapi/openapi.routes.js';
+import { createOpenApiRouter } from './openapi/openapi.routes.js';
 import { createHealthRouter } from '../gateway/health.routes.js';
 import { createLeadsAdminRouter } from '../gateway/admin/leads.routes.js';
 import { requireAdminToken } from '../platform/http/admin-auth.js';

@@ -1,5 +1,8 @@
-import { json, ref } from '../openapi/openapi.components.js';
 import { reactionGroupings } from '../reports/reaction-report.sql.js';
+
+// The document's shared components (bin/openapi) are referenced by name: the gateway does not import bin.
+const ref = (name: 'NotFound' | 'Unauthorized' | 'ValidationFailed'): object => ({ $ref: `#/components/responses/${name}` });
+const json = (description: string): object => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 
 const admin = [{ adminToken: [] }];
 const errors = { '401': ref('Unauthorized'), '422': ref('ValidationFailed') };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { RunningPipeline } from '../../bin/pipeline.js';
-import { openApiDocument, validatedBodies } from '../../gateway/openapi/openapi.document.js';
-import { listRoutes, type RouteEntry } from '../../gateway/openapi/route-inventory.js';
+import { openApiDocument, validatedBodies } from '../../bin/openapi/openapi.document.js';
+import { listRoutes, type RouteEntry } from '../../bin/openapi/route-inventory.js';
 import { STREAM_PATH } from '../../gateway/stream/stream.upgrade.js';
 import { createTestEnvironment, type TestEnvironment } from '../support/pipeline-harness.js';
 import { startTelegramBotApiStub, type TelegramBotApiStub } from '../support/telegram-bot-api.stub.js';
@@ -82,7 +82,7 @@ describe('OpenAPI document', () => {
     expect(routes.length).toBeGreaterThan(20);
     const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).filter((m) => methods.includes(m)).map((m) => `${m.toUpperCase()} ${path}`)));
     const registered = new Set(routes.map((r) => `${r.method} ${r.path}`));
-    const undocumented = [...registered].filter((r) => !documented.has(r)).map((r) => `${r} is served but not in the OpenAPI document: add it to gateway/openapi/openapi.document.ts`);
+    const undocumented = [...registered].filter((r) => !documented.has(r)).map((r) => `${r} is served but not in the OpenAPI document: add it to bin/openapi/openapi.document.ts`);
     const phantom = [...documented].filter((r) => !registered.has(r)).map((r) => `${r} is documented but no route serves it`);
     expect([...undocumented, ...phantom]).toEqual([]);
   });

@@ -1,8 +1,8 @@
-import { closeLeadBodySchema, eraseContactBodySchema } from '../admin/leads.routes.js';
+import { closeLeadBodySchema, eraseContactBodySchema } from '../../gateway/admin/leads.routes.js';
 import { availabilityBodySchema, dryRunBodySchema, firstResponseBodySchema } from '../../router/admin/routing-admin.schemas.js';
 import { leadgateVersion } from '../../platform/telemetry/build-info.js';
-import { consolePaths } from '../console/console.openapi.js';
-import { STREAM_PATH } from '../stream/stream.upgrade.js';
+import { consolePaths } from '../../gateway/console/console.openapi.js';
+import { STREAM_PATH } from '../../gateway/stream/stream.upgrade.js';
 import { components, json, pathParam, ref } from './openapi.components.js';
 
 /**
