@@ -84,7 +84,7 @@ export const mapEmail: Mapper = (input: MapperInput): MapResult => {
     if (Object.keys(found).length > 0) draft.source = { ...found, ...draft.source };
   }
   // Written in the body, so kept for the CRM; an identity only when a form rule extracted it.
-  const contactPhones = new Set(draft.contact.phones ?? []);
+  const contactPhones = new Set((draft.contact.phones ?? []).flatMap((phone) => phonesInText(phone, BODY_PHONE_REGION)));
   const bodyPhones = phonesInText(p.text, BODY_PHONE_REGION).filter((n) => !contactPhones.has(n));
   if (bodyPhones.length > 0) draft.fields = { ...draft.fields, phones_in_body: bodyPhones.join(', ') };
   draft.provider = { name: 'email' };

@@ -48,9 +48,11 @@ export function decodeText(bytes: Uint8Array, charset: string, field?: string): 
     }
   } else {
     text = iconv.decode(Buffer.from(bytes), charset, { stripBOM: false });
+    // Tables map undefined bytes (0x98 in windows-1251) to U+FFFD, and no legacy charset can encode one
+    // itself, so here it always means "could not decode". In UTF-8 the fatal decoder caught that already;
+    // a U+FFFD written validly (EF BF BD) is the sender's own text and is passed on as such.
+    if (text.includes('\uFFFD')) throw undecodable(charset, field);
   }
-  // Single-byte tables map undefined bytes (0x98 in windows-1251) to U+FFFD; a literal one is mojibake already.
-  if (text.includes('\uFFFD')) throw undecodable(charset, field);
   return text;
 }
 

@@ -32,7 +32,21 @@ export function requestText(lead: LeadV1): string {
   if (lead.call) lines.push(`Call ${lead.call.direction} ${lead.call.status}${lead.call.durationSec !== undefined ? `, ${lead.call.durationSec}s` : ''}`);
   for (const [k, v] of Object.entries(lead.fields)) lines.push(`${k}: ${v}`);
   if (lead.source.page) lines.push(`Page: ${lead.source.page}`);
+  lines.push(...traceLines(lead));
   return lines.join('\n');
+}
+
+/** Where the request came from and how to find it at the provider: referrer, click ids, ids, files. */
+function traceLines(lead: LeadV1): string[] {
+  const lines: string[] = [];
+  if (lead.source.referrer) lines.push(`Referrer: ${lead.source.referrer}`);
+  const clicks = Object.entries(lead.source.clickIds ?? {});
+  if (clicks.length > 0) lines.push(`Click ids: ${clicks.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (lead.contact.username) lines.push(`Username: @${lead.contact.username}`);
+  const ids = Object.entries(lead.provider ?? {}).filter(([k]) => k !== 'name');
+  if (ids.length > 0) lines.push(`${lead.provider?.name ?? 'Provider'} ids: ${ids.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  for (const a of lead.attachments ?? []) lines.push(`Attachment: ${a.name ?? '(unnamed)'} (${a.type}, ${a.size} B)`);
+  return lines;
 }
 
 /** The note or comment a delivery adds to an existing record, ending with its marker. */

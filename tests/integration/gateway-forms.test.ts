@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { formsConnector } from '../../connectors/forms/forms.connector.js';
+import { FILES_KEY } from '../../connectors/forms/forms.fields.js';
 import type { ConnectorPlugin } from '../../connectors/connector.port.js';
 import type { RawEventV1 } from '../../contracts/raw-event.js';
 import { Topics } from '../../contracts/topics.js';
@@ -116,7 +117,8 @@ describe('gateway + forms connector', () => {
       `--${b}--\r\n`;
     const res = await sendHook(gw.app, 'landing', { headers: { 'Content-Type': `multipart/form-data; boundary=${b}` }, body });
     expect(res.status).toBe(202);
-    expect(eventOf(gw).payload).toEqual({ name: 'Maria', phone: '+7 912 000-11-22' });
+    // The file is described (the mapper carries it as attachment metadata), never its content.
+    expect(eventOf(gw).payload).toEqual({ name: 'Maria', phone: '+7 912 000-11-22', [FILES_KEY]: [{ field: 'file', filename: 'a.bin', mimeType: 'application/octet-stream', sizeBytes: 1000 }] });
   });
 
   it('does not flag an empty honeypot as spam', async () => {
