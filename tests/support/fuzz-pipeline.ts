@@ -66,6 +66,13 @@ function writeConfig(dir: string, crmUrl: string, endpoints: FuzzEndpoint[]): st
   return path;
 }
 
+/**
+ * How long a mutant may wait for its answer before it counts as "no answer". Generous: on the embedded
+ * back-end every role shares one event loop, and a body of 20,000 form values costs the normalizer
+ * seconds of CPU on a loaded 2-core machine, during which queued requests wait.
+ */
+const ANSWER_WAIT_MS = 60_000;
+
 const alive = (p: LeadgateProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
 
 async function waitForDelivery(crm: CrmStub, digits: string, timeoutMs: number): Promise<boolean> {
@@ -118,7 +125,7 @@ export async function runPipelineFuzz(options: PipelineFuzzOptions): Promise<Pip
             const req = endpoint.sign(c.mutation.apply(c.seed.request) as MutatedRequest, c.auth, c.seed);
             row.cases++;
             try {
-              const res = await sendRaw(port, req);
+              const res = await sendRaw(port, req, ANSWER_WAIT_MS);
               const cls = res.status >= 500 ? '5xx' : res.status >= 400 ? '4xx' : '2xx';
               row[cls]++;
               if (cls === '5xx' && row.examples.length < 5) row.examples.push(`${res.status} ${c.mutation.label}: ${res.body.subarray(0, 200).toString('utf8')}`);
