@@ -130,7 +130,7 @@ export async function runEndpointFuzz(options: FuzzOptions): Promise<FuzzStats> 
   };
 
   const caseArb: fc.Arbitrary<Case> = fc
-    .record({ auth: fc.constantFrom(...endpoint.authModes), mutation: fc.oneof({ arbitrary: mutationArb(), weight: 3 }, { arbitrary: grammarMutationArb(), weight: 1 }) })
+    .record({ auth: fc.constantFrom(...endpoint.authModes), mutation: fc.oneof(mutationArb(), grammarMutationArb()) })
     .chain(({ auth, mutation }) => endpoint.seed(auth).map((seed) => ({ auth, mutation, seed })));
 
   const check = async (c: Case): Promise<void> => {
