@@ -100,16 +100,18 @@ export async function runPipelineFuzz(options: PipelineFuzzOptions): Promise<Pip
     : { LEADGATE_DATA_DIR: join(dir, 'data') };
   const config = writeConfig(dir, crm.url, endpoints);
   const port = await freePort();
-  const start = (): Promise<LeadgateProcess> => spawnLeadgate(['--config', config], env, port);
-  let proc = await start();
+  // Generous: on a loaded shared machine the embedded store's first start can take over a minute.
+  const start = (): Promise<LeadgateProcess> => spawnLeadgate(['--config', config], env, port, 240_000);
+  let proc: LeadgateProcess | undefined;
   const rows: PipelineFuzzRow[] = [];
   try {
+    proc = await start();
     for (const [index, endpoint] of endpoints.entries()) {
       const row: PipelineFuzzRow = { backend: options.backend, endpoint: endpoint.name, cases: 0, '2xx': 0, '4xx': 0, '5xx': 0, noAnswer: 0, crashes: 0, validDelivered: false, examples: [] };
       const checkAlive = async (): Promise<void> => {
-        if (alive(proc)) return;
+        if (proc && alive(proc)) return;
         row.crashes++;
-        if (row.examples.length < 5) row.examples.push(`process died: ${proc.output().slice(-1500)}`);
+        if (row.examples.length < 5) row.examples.push(`process died: ${proc?.output().slice(-1500) ?? ''}`);
         proc = await start();
       };
       const batch = 200;
@@ -152,7 +154,7 @@ export async function runPipelineFuzz(options: PipelineFuzzOptions): Promise<Pip
       rows.push(row);
     }
   } finally {
-    await proc.kill('SIGTERM');
+    await proc?.kill('SIGTERM');
     await crm.close();
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });
