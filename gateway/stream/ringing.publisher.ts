@@ -4,6 +4,7 @@ import type { LiveEvent, RingingCall } from '../../contracts/live-event.js';
 import { Topics } from '../../contracts/topics.js';
 import type { Bus } from '../../platform/bus/bus.port.js';
 import type { Queryable } from '../../platform/store/store.port.js';
+import { truncateText } from '../../platform/text/safe-text.js';
 
 export interface RingingOptions {
   /** Region for numbers without a country code; use the normalizer's `defaultRegion` so both agree. Default RU. */
@@ -81,7 +82,7 @@ export async function publishRinging(bus: Bus, store: Queryable, call: RingingCa
   const connectorId = text(call.connectorId, 'connectorId', 128);
   const at = call.at instanceof Date ? call.at : new Date(call.at);
   if (Number.isNaN(at.getTime())) throw new LeadgateError('VALIDATION_FAILED', 'call.ringing needs a valid start time', { details: { field: 'at' } });
-  const line = call.line?.trim() ? call.line.trim().slice(0, 64) : undefined;
+  const line = call.line?.trim() ? truncateText(call.line.trim(), 64) : undefined;
 
   const candidates = phoneCandidates(callerRaw, options.defaultRegion ?? 'RU');
   const known = await findCaller(store, candidates);

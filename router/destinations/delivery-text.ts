@@ -1,5 +1,6 @@
 import type { Delivery } from '../../contracts/delivery.js';
 import type { LeadV1 } from '../../contracts/lead.js';
+import { truncateText } from '../../platform/text/safe-text.js';
 
 /**
  * Human text the CRM destinations put into titles, notes and tasks, shared so every CRM shows the same.
@@ -13,7 +14,7 @@ export function marker(key: string): string {
 export function leadTitle(lead: LeadV1): string {
   const who = lead.contact.name ?? lead.contact.phones[0] ?? lead.contact.emails[0] ?? 'unknown contact';
   const what = lead.call ? `call (${lead.call.status})` : lead.channel;
-  return `${what}: ${who}`.slice(0, 250);
+  return truncateText(`${what}: ${who}`, 250);
 }
 
 /** First and last name from a display name; CRMs that split them get both, others the whole. */

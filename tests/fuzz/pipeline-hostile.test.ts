@@ -11,7 +11,7 @@ import { validLeads } from '../support/fuzz-valid-leads.js';
  */
 const runs = Number(process.env.FUZZ_PIPELINE_RUNS) > 0 ? Number(process.env.FUZZ_PIPELINE_RUNS) : 40;
 const backends = (process.env.FUZZ_PIPELINE_BACKENDS ?? 'embedded,kafka').split(',').filter(Boolean) as Backend[];
-const timeoutMs = Math.max(600_000, runs * fuzzEndpoints().length * 60);
+const timeoutMs = Math.max(600_000, runs * fuzzEndpoints().length * 200);
 
 describe('hostile input against the real pipeline', () => {
   it('has a valid lead for every fuzzed endpoint', () => {

@@ -60,6 +60,9 @@ const zadarmaSigned: Record<string, string[]> = {
   NOTIFY_RECORD: ['pbx_call_id', 'call_id_with_rec'],
 };
 
+/** Own keys only: a perturbed event named `constructor` must not read Object.prototype. */
+const signedFieldsOf = (event: string | undefined): string[] | undefined => (event !== undefined && Object.hasOwn(zadarmaSigned, event) ? zadarmaSigned[event] : undefined);
+
 function zadarmaSignatures(data: string): string[] {
   const hex = createHmac('sha1', FUZZ_SECRETS.zadarma).update(data).digest('hex');
   return [Buffer.from(hex, 'utf8').toString('base64'), createHmac('sha1', FUZZ_SECRETS.zadarma).update(data).digest('base64')];
@@ -93,7 +96,7 @@ export function telephonyEndpoints(): FuzzEndpoint[] {
   const zadarmaSeed = (): fc.Arbitrary<Seed> =>
     zadarmaFields.chain((f) =>
       fc.oneof(fc.constant({ intact: true, f }), perturb(f).map((p) => ({ intact: false, f: Object.fromEntries(Object.entries(p).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) }))).map<Seed>(({ intact, f: fields }) => {
-        const names = zadarmaSigned[fields.event ?? ''] ?? ['caller_id', 'called_did', 'call_start'];
+        const names = signedFieldsOf(fields.event) ?? ['caller_id', 'called_did', 'call_start'];
         return { intact, request: withPath(form(fields), hookPath('fz-zadarma')), signData: names.map((n) => fields[n] ?? '').join('') };
       }),
     );
@@ -155,7 +158,7 @@ export function telephonyEndpoints(): FuzzEndpoint[] {
       authentic: (req, published) =>
         published.every((e) => {
           const body = payloadBody(e);
-          const names = zadarmaSigned[String(body.event)];
+          const names = signedFieldsOf(String(body.event));
           if (!names) return false;
           const expected = zadarmaSignatures(names.map((n) => (typeof body[n] === 'string' ? String(body[n]) : '')).join(''));
           return headerValues(req, 'signature').some((v) => expected.includes(v.trim()));

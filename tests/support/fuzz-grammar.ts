@@ -30,7 +30,7 @@ function fieldsOf(req: RawRequest): [string, string][] {
 const BOUNDARY = 'gRaMmArBoUnDaRy';
 
 /** The request's fields as a multipart body with one file part; `header` overrides the file part's disposition. */
-function multipartOf(req: RawRequest, disposition = 'form-data; name="attachment"; filename="cv.pdf"'): { body: Buffer; partStarts: number[] } {
+function multipartOf(req: RawRequest, disposition = 'form-data; name="attachment"; filename="cv.pdf"'): { body: Buffer; partStarts: number[]; closing: number } {
   const parts: Buffer[] = [];
   const partStarts: number[] = [];
   let at = 0;
@@ -44,19 +44,26 @@ function multipartOf(req: RawRequest, disposition = 'form-data; name="attachment
   }
   partStarts.push(at);
   push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 ${'x'.repeat(64)}\r\n`));
+  const closing = at;
   push(Buffer.from(`--${BOUNDARY}--\r\n`));
-  return { body: Buffer.concat(parts), partStarts };
+  return { body: Buffer.concat(parts), partStarts, closing };
 }
 
 const asMultipart = (req: RawRequest, body: Buffer): RawRequest => ({ ...req, headers: setHeader(req.headers, 'Content-Type', `multipart/form-data; boundary=${BOUNDARY}`), body });
 
-/** Cut at a byte inside one part (its header or its body): every byte boundary is reachable. */
-const truncatedPart = fc.tuple(fc.nat(), fc.nat(400)).map<Mutation>(([pick, offset]) => ({
+/**
+ * Cut at a byte inside one part (its header or its body), chosen as a fraction of that part so every byte
+ * boundary is reachable; the file part (the one that used to crash the process) is picked half the time.
+ */
+const truncatedPart = fc.tuple(fc.boolean(), fc.nat(), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })).map<Mutation>(([filePart, pick, f]) => ({
   label: 'multipart-truncated-part',
   apply: (r) => {
-    const { body, partStarts } = multipartOf(r);
-    const start = partStarts[pick % partStarts.length] ?? 0;
-    return asMultipart(r, body.subarray(0, Math.min(body.length - 1, start + offset)));
+    const { body, partStarts, closing } = multipartOf(r);
+    const i = filePart ? partStarts.length - 1 : pick % partStarts.length;
+    const start = partStarts[i] ?? 0;
+    // The closing delimiter is not part of the last part: a cut there is a different (complete) body.
+    const end = partStarts[i + 1] ?? closing;
+    return asMultipart(r, body.subarray(0, start + Math.floor((end - start) * f)));
   },
 }));
 

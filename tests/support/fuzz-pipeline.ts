@@ -66,6 +66,13 @@ function writeConfig(dir: string, crmUrl: string, endpoints: FuzzEndpoint[]): st
   return path;
 }
 
+/**
+ * How long a mutant may wait for its answer before it counts as "no answer". Generous: on the embedded
+ * back-end every role shares one event loop, and a body of 20,000 form values costs the normalizer
+ * seconds of CPU on a loaded 2-core machine, during which queued requests wait.
+ */
+const ANSWER_WAIT_MS = 60_000;
+
 const alive = (p: LeadgateProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
 
 async function waitForDelivery(crm: CrmStub, digits: string, timeoutMs: number): Promise<boolean> {
@@ -93,16 +100,18 @@ export async function runPipelineFuzz(options: PipelineFuzzOptions): Promise<Pip
     : { LEADGATE_DATA_DIR: join(dir, 'data') };
   const config = writeConfig(dir, crm.url, endpoints);
   const port = await freePort();
-  const start = (): Promise<LeadgateProcess> => spawnLeadgate(['--config', config], env, port);
-  let proc = await start();
+  // Generous: on a loaded shared machine the embedded store's first start can take over a minute.
+  const start = (): Promise<LeadgateProcess> => spawnLeadgate(['--config', config], env, port, 240_000);
+  let proc: LeadgateProcess | undefined;
   const rows: PipelineFuzzRow[] = [];
   try {
+    proc = await start();
     for (const [index, endpoint] of endpoints.entries()) {
       const row: PipelineFuzzRow = { backend: options.backend, endpoint: endpoint.name, cases: 0, '2xx': 0, '4xx': 0, '5xx': 0, noAnswer: 0, crashes: 0, validDelivered: false, examples: [] };
       const checkAlive = async (): Promise<void> => {
-        if (alive(proc)) return;
+        if (proc && alive(proc)) return;
         row.crashes++;
-        if (row.examples.length < 5) row.examples.push(`process died: ${proc.output().slice(-1500)}`);
+        if (row.examples.length < 5) row.examples.push(`process died: ${proc?.output().slice(-1500) ?? ''}`);
         proc = await start();
       };
       const batch = 200;
@@ -118,7 +127,7 @@ export async function runPipelineFuzz(options: PipelineFuzzOptions): Promise<Pip
             const req = endpoint.sign(c.mutation.apply(c.seed.request) as MutatedRequest, c.auth, c.seed);
             row.cases++;
             try {
-              const res = await sendRaw(port, req);
+              const res = await sendRaw(port, req, ANSWER_WAIT_MS);
               const cls = res.status >= 500 ? '5xx' : res.status >= 400 ? '4xx' : '2xx';
               row[cls]++;
               if (cls === '5xx' && row.examples.length < 5) row.examples.push(`${res.status} ${c.mutation.label}: ${res.body.subarray(0, 200).toString('utf8')}`);
@@ -145,7 +154,7 @@ export async function runPipelineFuzz(options: PipelineFuzzOptions): Promise<Pip
       rows.push(row);
     }
   } finally {
-    await proc.kill('SIGTERM');
+    await proc?.kill('SIGTERM');
     await crm.close();
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { Metrics } from '../../platform/telemetry/metrics.js';
 import { compile } from '../../platform/validation.js';
 import { sendRaw, type RawRequest, type RawResponse } from './fuzz-client.js';
 import type { FuzzEndpoint, Seed } from './fuzz-endpoints.js';
+import { grammarMutationArb } from './fuzz-grammar.js';
 import { mutationArb, type Mutation, type MutatedRequest } from './fuzz-mutations.js';
 import { RecordingBus, StubStore } from './recording-bus.js';
 
@@ -129,7 +130,7 @@ export async function runEndpointFuzz(options: FuzzOptions): Promise<FuzzStats> 
   };
 
   const caseArb: fc.Arbitrary<Case> = fc
-    .record({ auth: fc.constantFrom(...endpoint.authModes), mutation: mutationArb() })
+    .record({ auth: fc.constantFrom(...endpoint.authModes), mutation: fc.oneof(mutationArb(), grammarMutationArb()) })
     .chain(({ auth, mutation }) => endpoint.seed(auth).map((seed) => ({ auth, mutation, seed })));
 
   const check = async (c: Case): Promise<void> => {

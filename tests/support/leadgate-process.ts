@@ -23,7 +23,7 @@ export interface LeadgateProcess {
 }
 
 /** Runs `leadgate start` as a real OS process (through tsx, no build step) and waits for `/health`. */
-export async function spawnLeadgate(args: string[], env: Record<string, string>, port: number): Promise<LeadgateProcess> {
+export async function spawnLeadgate(args: string[], env: Record<string, string>, port: number, healthTimeoutMs = 60_000): Promise<LeadgateProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/leadgate.ts', 'start', ...args], {
     cwd: root,
     env: { ...process.env, LEADGATE_LOG_LEVEL: 'warn', ...env, LEADGATE_PORT: String(port), LEADGATE_HOST: '127.0.0.1' },
@@ -33,7 +33,7 @@ export async function spawnLeadgate(args: string[], env: Record<string, string>,
   child.stdout?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20000)));
   child.stderr?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + healthTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`leadgate exited with ${child.exitCode}:\n${out}`);
     try {
@@ -42,7 +42,12 @@ export async function spawnLeadgate(args: string[], env: Record<string, string>,
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`leadgate did not become healthy:\n${out}`);
+    if (Date.now() > deadline) {
+      // Not left behind: an orphan would hold the port and the data directory for the next attempt.
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`leadgate did not become healthy:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
