@@ -31,6 +31,11 @@ export interface WebhookDestinationConfig extends DestinationCommon {
   url: string;
   token?: string;
   hmacSecret?: string;
+  /**
+   * Optional `GET <lookupUrl>?idempotencyKey=<key>` → 200 (the receiver has it) or 404: asked before a
+   * send that may be a repeat, for receivers that do not deduplicate by Idempotency-Key themselves.
+   */
+  lookupUrl?: string;
 }
 
 export interface Bitrix24Settings {
@@ -76,6 +81,7 @@ interface NoWebhookKeys {
   url?: undefined;
   token?: undefined;
   hmacSecret?: undefined;
+  lookupUrl?: undefined;
 }
 
 export interface Bitrix24DestinationConfig extends DestinationCommon, NoWebhookKeys {
@@ -133,6 +139,7 @@ export const destinationConfigSchema = {
     url: httpUrl,
     token: { type: 'string', minLength: 1 },
     hmacSecret: { type: 'string', minLength: 8 },
+    lookupUrl: httpUrl,
     bitrix24: {
       type: 'object',
       additionalProperties: false,

@@ -51,7 +51,7 @@ describe('HubSpot destination: wire format per delivery kind', () => {
     expect(receipt.externalId).toBe('201');
     expect(seen.upsert).toEqual({ inputs: [{ id: 'ivan@example.com', idProperty: 'email', properties: { email: 'ivan@example.com', firstname: 'Ivan', lastname: 'Petrov', phone: '+79161234567', hubspot_owner_id: '77' } }] });
     expect(seen.deal).toEqual({
-      properties: { dealname: 'form: Ivan Petrov', pipeline: 'default', dealstage: 'appointmentscheduled', hubspot_owner_id: '77' },
+      properties: { dealname: 'form: Ivan Petrov', pipeline: 'default', dealstage: 'appointmentscheduled', hubspot_owner_id: '77', description: '[leadgate:lead:L1]' },
       associations: [{ to: { id: '101' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 3 }] }],
     });
     expect(seen.note).toMatchObject({ properties: { hs_timestamp: lead.occurredAt }, associations: [{ to: { id: '201' }, types: [{ associationTypeId: 214 }] }] });
