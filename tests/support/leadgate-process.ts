@@ -33,7 +33,8 @@ export async function spawnLeadgate(args: string[], env: Record<string, string>,
   child.stdout?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20000)));
   child.stderr?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 60_000;
+  // Generous: tsx compiles on the fly, and on a loaded 2-core machine a cold start has taken over a minute.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`leadgate exited with ${child.exitCode}:\n${out}`);
     try {
