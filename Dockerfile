@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -12,9 +12,10 @@ COPY gateway gateway
 COPY normalizer normalizer
 COPY router router
 COPY config config
+COPY console console
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production LEADGATE_DATA_DIR=/var/lib/leadgate
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules

@@ -6,12 +6,11 @@ import { createGatewayApp } from '../gateway/app.js';
 import { listen } from '../gateway/server.js';
 import { Normalizer } from '../normalizer/normalizer.service.js';
 import type { Bus } from '../platform/bus/bus.port.js';
-import { createKafkaBus } from '../platform/bus/kafka-bus.js';
-import { createLogBus } from '../platform/bus/log-bus.js';
-import { namespacedBus } from '../platform/bus/namespaced-bus.js';
 import { createSpoolingBus } from '../platform/bus/spooling-bus.js';
+import { poisonGuardedBus } from '../platform/bus/poison-guard.js';
 import { Topics } from '../contracts/topics.js';
-import { openStore } from '../platform/store/open-store.js';
+import { openConfiguredBus, openConfiguredStore } from './backends.opener.js';
+import { startOperability } from './operability.wiring.js';
 import type { Store } from '../platform/store/store.port.js';
 import { Metrics } from '../platform/telemetry/metrics.js';
 import { DeliveryLedger } from '../router/delivery.ledger.js';
@@ -26,14 +25,16 @@ import { ContactDeliveries } from '../router/contact-deliveries.js';
 import { RoutingEngine } from '../router/rules/routing.engine.js';
 import { LiveEventPublisher } from '../router/sla/live-event.publisher.js';
 import { SlaLoop } from '../router/sla/sla.loop.js';
-import express from 'express';
+import express, { type Express } from 'express';
+import { createOpenApiRouter } from './openapi/openapi.routes.js';
 import { createHealthRouter } from '../gateway/health.routes.js';
 import { createLeadsAdminRouter } from '../gateway/admin/leads.routes.js';
-import { requireAdminToken } from '../gateway/admin-auth.js';
+import { requireAdminToken } from '../platform/http/admin-auth.js';
 import { LiveStream } from '../gateway/stream/live-stream.service.js';
 import { createRingingAnnouncer } from '../gateway/stream/ringing.announcer.js';
 import { createRingingPublisher } from '../gateway/stream/ringing.publisher.js';
-import { normalizationOf, normalizerSettings } from '../normalizer/standalone.runtime.js';
+import { normalizationOf, normalizerSettings } from './normalizer-runtime.js';
+import { createIdentityAdmin } from '../normalizer/identity-admin.service.js';
 
 export type Role = 'gateway' | 'normalizer' | 'router';
 export const allRoles: readonly Role[] = ['gateway', 'normalizer', 'router'];
@@ -44,6 +45,10 @@ export interface RunningPipeline {
   metrics: Metrics;
   /** Port the gateway listens on (when the gateway role runs). */
   port?: number;
+  /** Port of the separate `/metrics` listener (`metrics.port`). */
+  metricsPort?: number;
+  /** The gateway's express app (gateway role), e.g. for checking its routes against the OpenAPI document. */
+  app?: Express;
   /** Drains and stops every stage, then closes bus and store. Idempotent. */
   close(): Promise<void>;
 }
@@ -53,20 +58,23 @@ export interface RunningPipeline {
  * else the embedded log; PostgreSQL when a URL is set, else PGlite) and starts the requested roles.
  */
 export async function startPipeline(config: LeadgateConfig, roles: readonly Role[], logger: Logger, metrics = new Metrics()): Promise<RunningPipeline> {
-  const store = await openStore(config.store.url ? { kind: 'postgres', url: config.store.url, poolSize: config.store.poolSize } : { kind: 'embedded', dataDir: config.store.dataDir }, logger);
+  const store = await openConfiguredStore(config, logger);
   // The gateway with a spool must start (and accept webhooks into the spool) while Kafka is down.
   const spool = config.bus.kafka && config.bus.spool?.enabled && roles.includes('gateway') ? config.bus.spool : undefined;
-  const base = config.bus.kafka
-    ? await createKafkaBus({ brokers: config.bus.kafka.brokers, clientId: config.bus.kafka.clientId, partitions: config.bus.kafka.partitions, logger, allowStartWithoutBroker: spool !== undefined })
-    : createLogBus(store, { logger });
-  const namespaced = config.bus.namespace ? namespacedBus(base, config.bus.namespace) : base;
-  const bus = spool
+  const namespaced = await openConfiguredBus(config, store, logger, { allowStartWithoutBroker: spool !== undefined });
+  const spooled = spool
     ? await createSpoolingBus({ target: namespaced, topics: [Topics.raw], dataDir: spool.dataDir, maxRecords: spool.maxRecords, logger, metrics })
     : namespaced;
+  // Every consumer below subscribes through the guard: a record it cannot process is dead-lettered, not retried forever.
+  const bus = poisonGuardedBus(spooled, { logger: logger.child({ stage: 'bus' }), metrics, policy: config.bus.poison });
   const stops: (() => Promise<void>)[] = [];
   // Stateless over the config: every role that routes, dry-runs or escalates builds the same one.
   const routing = new RoutingEngine({ owners: config.router.owners, rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) });
   let port: number | undefined;
+  let app: Express | undefined;
+  const operability = await startOperability(config, { store, metrics, logger: logger.child({ stage: 'metrics' }), spooled: spool !== undefined });
+  stops.push(() => operability.stop());
+  const metricsAccess = operability.metricsAccess !== undefined ? { metricsAccess: operability.metricsAccess } : {};
 
   if (roles.includes('normalizer')) {
     const normalizer = new Normalizer({
@@ -114,7 +122,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
   if (!roles.includes('gateway')) {
     // Workers without the gateway still answer /health, /ready and /metrics for probes and scraping.
     const ops = express();
-    ops.use(createHealthRouter({ bus, store, metrics, ingressHealth: () => ({}) }));
+    ops.use(createHealthRouter({ bus, store, metrics, ingressHealth: () => ({}), ...metricsAccess }));
     const server = await listen(ops, config.server);
     port = (server.address() as AddressInfo).port;
     stops.unshift(() => server.shutdown());
@@ -129,11 +137,14 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     const ringing = config.stream.enabled
       ? createRingingAnnouncer({ publish: createRingingPublisher(bus, store, { defaultRegion: config.normalizer.defaultRegion }), logger: logger.child({ stage: 'gateway' }) })
       : undefined;
-    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, ...(ringing ? { announceRinging: ringing.announce } : {}), extraRouters: [
+    const identity = createIdentityAdmin(store, bus, normalizationOf(config));
+    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, ...metricsAccess, ...(ringing ? { announceRinging: ringing.announce } : {}), console: { adminToken: config.admin.token, identity, routing: { rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) } }, extraRouters: [
       ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
       { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
-      { path: '/v1', router: createLeadsAdminRouter({ store, bus, metrics, normalization: normalizationOf(config), guard: requireAdminToken(config.admin.token) }) },
+      { path: '/', router: createOpenApiRouter() },
+      { path: '/v1', router: createLeadsAdminRouter({ identity, metrics, guard: requireAdminToken(config.admin.token) }) },
     ] });
+    app = gateway.app;
     const server = await listen(gateway.app, config.server);
     port = (server.address() as AddressInfo).port;
     await gateway.start();
@@ -157,6 +168,8 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     store,
     metrics,
     ...(port !== undefined ? { port } : {}),
+    ...(app ? { app } : {}),
+    ...(operability.metricsPort !== undefined ? { metricsPort: operability.metricsPort } : {}),
     close() {
       closing ??= (async () => {
         // Ingress first so nothing new is accepted, then consumers drain, then the bus flushes.

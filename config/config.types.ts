@@ -17,8 +17,10 @@ export interface LeadgateConfig {
     requestTimeoutMs: number;
     keepAliveTimeoutMs: number;
     maxConnections: number;
+    shutdownGraceMs: number;
   };
-  /** `namespace` prefixes topics and groups so installations can share one cluster. */
+  /** `/metrics` on a separate listener (`port`) and/or behind a bearer token. */
+  metrics: { port?: number; host: string; token?: string };
   admin: { token?: string };
   /** Live stream limits per gateway process (docs/live-stream.md). */
   stream: { enabled: boolean; heartbeatMs: number; maxClients: number; maxBufferedBytes: number; maxEventAgeMs: number };
@@ -27,6 +29,8 @@ export interface LeadgateConfig {
     namespace?: string;
     kafka?: { brokers: string[]; clientId: string; partitions: number };
     spool?: { enabled: boolean; dataDir: string; maxRecords: number };
+    /** Bounded retry and dead-lettering of records a consumer cannot process (docs/faults.md). */
+    poison: { attempts: number; sameFailureLimit: number; initialMs: number; maxMs: number };
   };
   store: { url?: string; poolSize: number; dataDir: string };
   normalizer: {
@@ -37,6 +41,10 @@ export interface LeadgateConfig {
     phone: { vanity: boolean; assumeDefaultRegion: boolean };
     email: { providerRules: boolean };
     name: { titleCase: boolean };
+    /** Bounds within which the provider's `occurredAt` is the event time (docs/identity.md). */
+    eventTime: { maxSkewMinutes: number; maxPastDays: number };
+    /** Content-hash dedupe of requests without a provider id: the retry window, from the first receipt. */
+    contentDedupe: { retryWindowMinutes: number };
   };
   router: {
     owners: OwnerConfig[];

@@ -4,6 +4,7 @@ import { telegramConnector } from './telegram/telegram.connector.js';
 import { whatsappConnector } from './whatsapp/whatsapp.connector.js';
 import { emailConnector } from './email/email.connector.js';
 import { telephonyConnectors } from './telephony/telephony.connectors.js';
+import { importConnector } from './import/import.connector.js';
 
 /**
  * Every connector kind Leadgate knows, by kind. Adding a kind is one import and one entry here; the
@@ -14,5 +15,6 @@ export const connectorPlugins: ReadonlyMap<string, ConnectorPlugin> = new Map<st
   [telegramConnector.kind, telegramConnector as ConnectorPlugin],
   [whatsappConnector.kind, whatsappConnector as ConnectorPlugin],
   [emailConnector.kind, emailConnector as ConnectorPlugin],
+  [importConnector.kind, importConnector],
   ...telephonyConnectors.map((plugin): [string, ConnectorPlugin] => [plugin.kind, plugin]),
 ]);

@@ -42,8 +42,8 @@ export interface Delivery {
 /** A delivery that failed permanently or a raw event that could not be mapped, as kept on the DLQ. */
 export interface DeadLetter {
   v: 1;
-  /** Which stage gave up: normalizer (mapping, validation) or router (destination). */
-  stage: 'normalizer' | 'router';
+  /** Which stage gave up: normalizer (mapping, validation, store), router (destination, retry topic) or live-events. */
+  stage: 'normalizer' | 'router' | 'live-events';
   code: string;
   reason: string;
   failedAt: string;
@@ -54,6 +54,14 @@ export interface DeadLetter {
   sourceTopic: string;
   key: string;
   record: unknown;
+  /** Set by the consumers' poison guard (platform/bus/poison-guard.ts): where the record was and how often it was tried. */
+  sourcePartition?: number;
+  sourceOffset?: string;
+  attempts?: number;
+  /** permanent: the error says so; repeated: the same failure N times; exhausted: transient errors past the retry bound. */
+  failure?: 'permanent' | 'repeated' | 'exhausted';
+  /** The record's strings were made storable (lone surrogates, NUL → U+FFFD) because the bus refused the original. */
+  recordAltered?: boolean;
 }
 
 export function deliveryKeyFor(lead: LeadV1): string {

@@ -35,7 +35,41 @@ export interface LeadSource {
   /** Form id, landing page, deep-link payload. */
   form?: string;
   page?: string;
+  /** The page the visitor came from, when the provider sends it apart from the page of the form. */
+  referrer?: string;
   campaign?: string;
+}
+
+/**
+ * The provider's own ids and time for this request, so a CRM record can be traced back to the provider's
+ * record (Tilda submission, PBX call, Telegram update, WhatsApp wamid, e-mail Message-ID). Values are as
+ * the provider sent them; `timestamp` is the provider's time verbatim (`occurredAt` is its ISO reading).
+ */
+export interface ProviderRef {
+  /** Connector kind or telephony provider that sent it (`tilda`/`forms`, `mango`, `telegram`, …). */
+  name?: string;
+  /** The id of the event/delivery itself (Tilda tranid, Telegram update_id, a site's eventId). */
+  eventId?: string;
+  /** The id of the message (Telegram message_id, WhatsApp wamid, e-mail Message-ID). */
+  messageId?: string;
+  /** The provider's id of the whole call (Mango entry_id, Zadarma pbx_call_id, Sipuni call_id). */
+  callId?: string;
+  /** The form or block that was submitted (Tilda formid, a site's form_id). */
+  formId?: string;
+  /** The chat or conversation the message came from (Telegram chat id, WhatsApp phone_number_id). */
+  chatId?: string;
+  /** The provider's own timestamp for the request, exactly as sent (unix seconds, local time string). */
+  timestamp?: string;
+}
+
+/** A file the person attached: described, never carried (the content stays off the bus). */
+export interface AttachmentMeta {
+  name?: string;
+  /** MIME type as declared by the sender. */
+  type: string;
+  size: number;
+  /** The form field the file came in, for multipart uploads. */
+  field?: string;
 }
 
 /**
@@ -50,12 +84,19 @@ export interface LeadDraft {
     emails?: string[];
     /** Other identities: telegram user id, whatsapp id, connector-declared kinds. */
     ids?: { kind: IdentityKind; value: string }[];
+    /** Handle on the channel (Telegram `username`), without `@`. */
     username?: string;
+    /** The name the person shows on the channel (WhatsApp profile name), when it differs from `name`'s source. */
+    profileName?: string;
   };
   subject?: string;
   message?: string;
   call?: CallFacts;
   source?: LeadSource;
+  /** The provider's ids and timestamp of this request. */
+  provider?: ProviderRef;
+  /** Files attached to the request (form uploads, e-mail attachments): metadata only. */
+  attachments?: AttachmentMeta[];
   /** Extra form fields the mapper did not recognise, kept for the CRM. */
   fields?: Record<string, string>;
   tags?: string[];
@@ -83,12 +124,48 @@ export interface MapperInput {
   payload: Record<string, unknown>;
   meta: RawEventV1['meta'];
   receivedAt: string;
+  /**
+   * The connector instance's settings as configured (`connectors[]` entry), for readings that depend on
+   * them, such as a custom honeypot field. Absent when the instance is no longer configured (a replay).
+   */
+  config?: Readonly<Record<string, unknown>>;
 }
 
 /** A pure function from a raw event to a draft. Must not do I/O; throwing means the event goes to the DLQ. */
 export type Mapper = (event: MapperInput) => MapResult;
 
 const str = { type: 'string', maxLength: 10000 } as const;
+const id = { type: 'string', maxLength: 1000 } as const;
+
+/** Shared by the draft and Lead v1 schemas: additive, so older records without the newer keys stay valid. */
+export const leadSourceSchema = {
+  type: 'object',
+  properties: {
+    utm: { type: 'object', additionalProperties: { type: 'string' } },
+    clickIds: { type: 'object', additionalProperties: { type: 'string' } },
+    form: str,
+    page: str,
+    referrer: str,
+    campaign: str,
+  },
+} as const;
+
+export const providerRefSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { name: id, eventId: id, messageId: id, callId: id, formId: id, chatId: id, timestamp: id },
+} as const;
+
+export const attachmentsSchema = {
+  type: 'array',
+  maxItems: 100,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'size'],
+    properties: { name: { type: 'string', maxLength: 1000 }, type: { type: 'string', maxLength: 200 }, size: { type: 'number', minimum: 0 }, field: { type: 'string', maxLength: 200 } },
+  },
+} as const;
 
 export const leadDraftSchema = {
   $id: 'leadgate/lead-draft',
@@ -115,6 +192,7 @@ export const leadDraftSchema = {
           },
         },
         username: { type: 'string', maxLength: 200 },
+        profileName: { type: 'string', maxLength: 500 },
       },
     },
     subject: str,
@@ -141,7 +219,9 @@ export const leadDraftSchema = {
         swept: { type: 'boolean' },
       },
     },
-    source: { type: 'object' },
+    source: leadSourceSchema,
+    provider: providerRefSchema,
+    attachments: attachmentsSchema,
     fields: { type: 'object', additionalProperties: { type: 'string' } },
     tags: { type: 'array', items: { type: 'string' } },
     occurredAt: { type: 'string' },

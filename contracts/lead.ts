@@ -1,4 +1,4 @@
-import type { CallFacts, LeadSource } from './lead-draft.js';
+import { attachmentsSchema, leadSourceSchema, providerRefSchema, type AttachmentMeta, type CallFacts, type LeadSource, type ProviderRef } from './lead-draft.js';
 import type { Channel } from './raw-event.js';
 
 export interface ContactIdentity {
@@ -26,6 +26,10 @@ export interface LeadV1 {
     ids: ContactIdentity[];
     /** Owner already assigned to this contact, when known. */
     ownerId?: string;
+    /** Handle on the channel (Telegram `username`), without `@`. */
+    username?: string;
+    /** The name the person shows on the channel (WhatsApp profile name). */
+    profileName?: string;
   };
   channel: Channel;
   connectorId: string;
@@ -33,10 +37,20 @@ export interface LeadV1 {
   message?: string;
   call?: CallFacts;
   source: LeadSource;
+  /** The provider's own ids and timestamp of this request, to trace the CRM record back to it. */
+  provider?: ProviderRef;
+  /** Files attached to the request: name, type and size only, never the content. */
+  attachments?: AttachmentMeta[];
   fields: Record<string, string>;
   tags: string[];
   spam: boolean;
   occurredAt: string;
+  /**
+   * The time the lead window used (docs/identity.md, "Event time"): the provider's `occurredAt` when it lies
+   * within the allowed skew of the gateway's receive time, else the receive time. `eventTimeSource` says which.
+   */
+  eventTime?: string;
+  eventTimeSource?: 'provider' | 'received';
   normalizedAt: string;
   /** Raw event ids that formed this record. */
   lineage: { rawEventIds: string[] };
@@ -97,15 +111,21 @@ export const leadV1Schema = {
         emails: { type: 'array', items: { type: 'string' } },
         ids: { type: 'array', items: { type: 'object', required: ['kind', 'value'] } },
         ownerId: { type: 'string' },
+        username: { type: 'string' },
+        profileName: { type: 'string' },
       },
     },
     channel: { type: 'string' },
     connectorId: { type: 'string' },
-    source: { type: 'object' },
+    source: leadSourceSchema,
+    provider: providerRefSchema,
+    attachments: attachmentsSchema,
     fields: { type: 'object' },
     tags: { type: 'array', items: { type: 'string' } },
     spam: { type: 'boolean' },
     occurredAt: { type: 'string' },
+    eventTime: { type: 'string' },
+    eventTimeSource: { enum: ['provider', 'received'] },
     normalizedAt: { type: 'string' },
     lineage: { type: 'object', required: ['rawEventIds'], properties: { rawEventIds: { type: 'array', items: { type: 'string' } } } },
     mergedContactIds: { type: 'array', items: { type: 'string' } },

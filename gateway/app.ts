@@ -6,22 +6,19 @@ import type { RingingCall } from '../contracts/live-event.js';
 import type { Bus } from '../platform/bus/bus.port.js';
 import { DEFAULT_BODY_LIMIT_BYTES, bodyLimit } from '../platform/http/body-reader.js';
 import { errorHandler, notFoundHandler } from '../platform/http/error-handler.js';
+import type { ExtraRouter } from '../platform/http/extra-router.js';
 import type { Store } from '../platform/store/store.port.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
 import { validateOrThrow } from '../platform/validation.js';
-import { createHealthRouter } from './health.routes.js';
+import { createHealthRouter, type HealthDeps } from './health.routes.js';
 import { createIngest, stampRequestTime } from './ingest.js';
+import { createRawKeyBuilder } from './raw-key.js';
 import { createIngressHandle, type IngressHandle } from './ingresses.js';
+import { mountConsole, type ConsoleOptions } from './console/console.mount.js';
 
 export interface ConfiguredConnector {
   plugin: ConnectorPlugin;
   config: ConnectorConfig;
-}
-
-/** A router another part of Leadgate mounts on the gateway (admin API); `path` is its prefix. */
-export interface ExtraRouter {
-  path: string;
-  router: Router;
 }
 
 export interface GatewayDeps {
@@ -39,6 +36,12 @@ export interface GatewayDeps {
   readyProbeTimeoutMs?: number;
   /** Handed to connectors as `ctx.announceRinging` (the live stream's `call.ringing`). */
   announceRinging?: (call: RingingCall) => void;
+  /** Content-hash dedupe of id-less requests: same body within this many minutes of its first receipt collapses. */
+  retryWindowMinutes?: number;
+  /** Serves the operator console at `/console` with its admin reads and the reaction report (docs/console.md). */
+  console?: ConsoleOptions;
+  /** See HealthDeps.metricsAccess (metrics on their own port, or behind a token). */
+  metricsAccess?: HealthDeps['metricsAccess'];
 }
 
 /**
@@ -93,6 +96,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const configs = new Map<string, Readonly<ConnectorConfig>>();
   const background: { plugin: ConnectorPlugin; ctx: ConnectorContext }[] = [];
   const hooks: { id: string; router: Router }[] = [];
+  const rawKey = createRawKeyBuilder({ store, logger, ...(deps.retryWindowMinutes !== undefined ? { retryWindowMinutes: deps.retryWindowMinutes } : {}) });
 
   for (const { plugin, config: rawConfig } of deps.connectors) {
     const config = prepareConnectorConfig(plugin, rawConfig);
@@ -103,7 +107,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     const connectorLogger = logger.child({ connector: config.id, kind: plugin.kind });
     const ctx: ConnectorContext = {
       config,
-      ingest: createIngest({ plugin, config, bus, metrics, logger: connectorLogger }),
+      ingest: createIngest({ plugin, config, bus, metrics, logger: connectorLogger, rawKey }),
       reject: (outcome) => metrics.eventsReceived.inc({ connector: config.id, outcome }),
       logger: connectorLogger,
       store,
@@ -115,7 +119,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   }
 
   const ingresses = createIngressHandle(background, metrics, logger);
-  app.use(createHealthRouter({ bus, store, metrics, ingressHealth: ingresses.health, probeTimeoutMs: deps.readyProbeTimeoutMs }));
+  app.use(createHealthRouter({ bus, store, metrics, ingressHealth: ingresses.health, probeTimeoutMs: deps.readyProbeTimeoutMs, ...(deps.metricsAccess !== undefined ? { metricsAccess: deps.metricsAccess } : {}) }));
 
   for (const { id, router } of hooks) {
     app.use(`/v1/hooks/${id}`, stampRequestTime(), bodyLimit(limit), router);
@@ -126,9 +130,10 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     next(new LeadgateError('NOT_FOUND', message, { details: { connector: id } }));
   });
 
+  const stopConsole = deps.console ? mountConsole(app, deps.console, { store, metrics, connectors: configs, ingressHealth: ingresses.health }) : () => undefined;
   for (const extra of deps.extraRouters ?? []) app.use(extra.path, extra.router);
 
   app.use(notFoundHandler());
   app.use(errorHandler(logger));
-  return { app, start: ingresses.start, stop: ingresses.stop, health: ingresses.health, connectors: configs };
+  return { app, start: ingresses.start, stop: async () => { stopConsole(); await ingresses.stop(); }, health: ingresses.health, connectors: configs };
 }

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
+import { metricsHandler } from '../platform/telemetry/metrics.endpoint.js';
 import type { Bus } from '../platform/bus/bus.port.js';
 import type { Store } from '../platform/store/store.port.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
@@ -15,6 +16,8 @@ export interface HealthDeps {
   ingressHealth: () => Record<string, IngressHealth>;
   /** A hung bus or store must not hang the probe: a slow answer counts as not ready. */
   probeTimeoutMs?: number;
+  /** `false`: /metrics is served on its own port instead; a handler: a guard (token) in front of it. */
+  metricsAccess?: false | RequestHandler;
 }
 
 async function probe(check: () => Promise<boolean>, timeoutMs: number): Promise<{ ok: boolean; reason?: string }> {
@@ -64,11 +67,7 @@ export function createHealthRouter(deps: HealthDeps): Router {
     else res.status(503).json({ status: 'not_ready', failing, checks });
   });
 
-  router.get('/metrics', async (_req, res) => {
-    const text = await deps.metrics.registry.metrics();
-    res.setHeader('Content-Type', deps.metrics.registry.contentType);
-    res.status(200).send(text);
-  });
+  if (deps.metricsAccess !== false) router.get('/metrics', ...(deps.metricsAccess ? [deps.metricsAccess] : []), metricsHandler(deps.metrics));
 
   return router;
 }

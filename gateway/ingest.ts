@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { LeadgateError, isLeadgateError } from '../contracts/errors.js';
@@ -10,7 +10,9 @@ import type { Bus } from '../platform/bus/bus.port.js';
 import { DEFAULT_RETRY_AFTER_SEC } from '../platform/http/error-handler.js';
 import { safeHeaders } from '../platform/http/request-meta.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
+import { TEXT_REPAIRED_FLAG, findUnsafeText, repairDeep } from '../platform/text/safe-text.js';
 import { describeErrors, compile } from '../platform/validation.js';
+import { createRawKeyBuilder, type RawKeyBuilder } from './raw-key.js';
 
 /** When the current HTTP request arrived, so `receivedAt` and the ingest latency include body reading. */
 const requestClock = new AsyncLocalStorage<{ startedAt: number }>();
@@ -19,24 +21,7 @@ export function stampRequestTime(): RequestHandler {
   return (_req, _res, next) => requestClock.run({ startedAt: Date.now() }, next);
 }
 
-/** JSON with object keys sorted at every depth, so equal payloads hash equally whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-/**
- * The raw-topic key. With a provider id, a provider's retry of the same event lands on the same key; without
- * one, a hash of the payload does the same for byte-identical resubmissions (double clicks, retries).
- */
-export function rawEventKey(connectorId: string, providerEventId: string | undefined, payload: Record<string, unknown>): string {
-  if (providerEventId) return `${connectorId}:${providerEventId}`;
-  return `${connectorId}:sha256:${createHash('sha256').update(canonicalJson(payload)).digest('hex')}`;
-}
+export { canonicalJson } from './raw-key.js';
 
 export interface IngestDeps {
   plugin: ConnectorPlugin;
@@ -44,18 +29,25 @@ export interface IngestDeps {
   bus: Bus;
   metrics: Metrics;
   logger: Logger;
+  /** Builds the raw-topic key (gateway/raw-key.ts); without one, id-less bodies are keyed by a time bucket. */
+  rawKey?: RawKeyBuilder;
+  /** Clock for events ingested outside an HTTP request (pollers, tests); defaults to `Date.now`. */
+  now?: () => number;
 }
 
 /** Builds a connector's `ctx.ingest`: RawEvent v1 → schema check → durable publish → metrics. */
 export function createIngest(deps: IngestDeps): (request: IngestRequest) => Promise<IngestResult> {
   const { plugin, config, bus, metrics, logger } = deps;
+  const rawKey = deps.rawKey ?? createRawKeyBuilder({ logger });
+  const now = deps.now ?? Date.now;
   const validate = compile<RawEventV1>(rawEventV1Schema);
   const count = (outcome: string): void => {
     metrics.eventsReceived.inc({ connector: config.id, outcome });
   };
 
-  return async (request) => {
-    const startedAt = requestClock.getStore()?.startedAt ?? Date.now();
+  return async (incoming) => {
+    const startedAt = requestClock.getStore()?.startedAt ?? now();
+    const request = safeRequest(incoming, requestClock.getStore() !== undefined, count);
     const event: RawEventV1 = {
       v: 1,
       id: randomUUID(),
@@ -71,7 +63,7 @@ export function createIngest(deps: IngestDeps): (request: IngestRequest) => Prom
       const problems = describeErrors(validate.errors);
       throw new LeadgateError('VALIDATION_FAILED', `The raw event is invalid: ${problems.join('; ')}`, { details: { problems } });
     }
-    const key = rawEventKey(config.id, event.providerEventId, event.payload);
+    const key = await rawKey(config.id, event.providerEventId, event.payload, startedAt);
     try {
       await bus.publish(Topics.raw, key, event, { 'content-type': 'application/json', 'leadgate-event-id': event.id });
     } catch (cause) {
@@ -80,11 +72,30 @@ export function createIngest(deps: IngestDeps): (request: IngestRequest) => Prom
       const retryAfterSec = isLeadgateError(cause) && typeof cause.details.retryAfterSec === 'number' ? cause.details.retryAfterSec : DEFAULT_RETRY_AFTER_SEC;
       throw new LeadgateError('BUS_UNAVAILABLE', 'The event could not be stored durably; retry later', { cause, details: { retryAfterSec } });
     }
-    metrics.ingestLatency.observe({ connector: config.id }, (Date.now() - startedAt) / 1000);
+    metrics.ingestLatency.observe({ connector: config.id }, (now() - startedAt) / 1000);
     // Spam is kept on the bus (so it can be audited) but counted apart, so the accepted rate stays honest.
     count(event.meta.flags?.includes('spam') ? 'spam' : 'accepted');
     return { eventId: event.id, key };
   };
+}
+
+/**
+ * Text is made safe here, once, for every connector (platform/text/safe-text.ts): under an HTTP request a
+ * NUL or lone surrogate anywhere is refused with the field's path, so the sender can fix it; a background
+ * ingress (IMAP, polling) has nobody to answer, so its text is repaired and the event flagged.
+ */
+function safeRequest(request: IngestRequest, overHttp: boolean, count: (outcome: string) => void): IngestRequest {
+  const unsafe = findUnsafeText({ payload: request.payload, providerEventId: request.providerEventId, meta: request.meta });
+  if (!unsafe) return request;
+  if (overHttp) {
+    count('invalid');
+    throw new LeadgateError('VALIDATION_FAILED', `Field ${unsafe.path} holds ${unsafe.reason === 'nul' ? 'a NUL character' : 'a lone UTF-16 surrogate'}`, {
+      details: { reason: 'invalid_text', field: unsafe.path, problem: unsafe.reason, ...(unsafe.inKey ? { inKey: true } : {}) },
+    });
+  }
+  const repaired = repairDeep(request);
+  const flags = [...(repaired.meta?.flags ?? []), TEXT_REPAIRED_FLAG];
+  return { ...repaired, meta: { ...repaired.meta, flags } };
 }
 
 /** Connectors build meta with the shared helper; the gateway filters again so one careless plugin cannot store a secret. */

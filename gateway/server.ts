@@ -1,5 +1,7 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { LeadgateError } from '../contracts/errors.js';
+import { failRequestBody } from '../platform/http/body-reader.js';
 
 export interface ListenOptions {
   host: string;
@@ -71,6 +73,18 @@ export async function listen(app: RequestListener, options: ListenOptions): Prom
   return Object.assign(server, { shutdown, boundAddress: () => server.address() as AddressInfo });
 }
 
+/** Closes the socket once the in-flight response is out, or after `graceMs` if it never is. */
+function closeAfter(inFlight: ServerResponse, socket: Socket, graceMs: number): void {
+  const guard = setTimeout(() => socket.destroy(), graceMs);
+  guard.unref();
+  inFlight.once('close', () => {
+    clearTimeout(guard);
+    // end, not destroy: the answer may still sit in the socket's write buffer.
+    socket.end();
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  });
+}
+
 /** What Node's parser and timers report, as the gateway's JSON error shape (status, code, reason). */
 function clientErrorAnswer(code: string | undefined): { status: number; reason: string; errorCode: 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' } {
   if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, reason: 'headers_too_large', errorCode: 'PAYLOAD_TOO_LARGE' };
@@ -95,14 +109,18 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket, graceMs: 
   }
   // Node keeps the response in flight on the socket; it is not in the public typings.
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (inFlight && !inFlight.writableFinished && !inFlight.req.complete) {
+    // The parser gave up inside this request's own body: its reader is failed so the handler answers the
+    // 4xx now, instead of waiting for a body end that will never come.
+    inFlight.shouldKeepAlive = false;
+    const answer = clientErrorAnswer(err.code);
+    failRequestBody(inFlight.req, new LeadgateError(answer.errorCode, 'The HTTP request body could not be read', { details: { reason: answer.reason } }));
+    closeAfter(inFlight, socket, graceMs);
+    return;
+  }
   if (inFlight && !inFlight.writableFinished) {
     inFlight.shouldKeepAlive = false;
-    const guard = setTimeout(() => socket.destroy(), graceMs);
-    guard.unref();
-    inFlight.once('close', () => {
-      clearTimeout(guard);
-      socket.destroy();
-    });
+    closeAfter(inFlight, socket, graceMs);
     return;
   }
   if (inFlight) {

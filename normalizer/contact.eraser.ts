@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { EraseRequest, EraseResult } from '../contracts/identity-admin.js';
 import type { ContactErasedV1 } from '../contracts/lead.js';
 import { LeadgateError } from '../contracts/errors.js';
 import { Topics } from '../contracts/topics.js';
@@ -7,21 +8,9 @@ import type { Queryable, Store } from '../platform/store/store.port.js';
 import { withTxRetry } from '../platform/store/tx-retry.js';
 import type { NormalizationOptions } from './draft.cleaner.js';
 import { normalizeEmail } from './email.normalizer.js';
-import { scrubContactData, type ScrubCounts } from './erasure.scrubber.js';
+import { scrubContactData } from './erasure.scrubber.js';
 import { survivingContactId } from './lineage.query.js';
 import { normalizePhone } from './phone.normalizer.js';
-
-/** Who to erase: one identity as people type it (normalized with the configured rules) or a contact id. */
-export interface EraseRequest {
-  phone?: string;
-  email?: string;
-  contactId?: string;
-}
-
-export type EraseResult =
-  | ({ status: 'erased'; contactId: string; mergedContactIds: string[]; leadIds: string[]; identities: number } & ScrubCounts)
-  | { status: 'already_erased'; contactId: string; mergedContactIds: string[]; leadIds: string[] }
-  | { status: 'not_found' };
 
 /** Salted SHA-256 of an identity: the tombstone that replaces its value. The salt never leaves the store. */
 export function identityHash(salt: string, kind: string, value: string): string {

@@ -2,6 +2,7 @@ import type { LeadDraft } from '../contracts/lead-draft.js';
 import type { ContactIdentity } from '../contracts/lead.js';
 import { normalizeEmail } from './email.normalizer.js';
 import { normalizePhone } from './phone.normalizer.js';
+import { truncateText } from '../platform/text/safe-text.js';
 
 /** How requests are cleaned before matching; mirrors the config's `normalizer` section. */
 export interface NormalizationOptions {
@@ -28,11 +29,14 @@ function titleCase(name: string): string {
   return name.toLocaleLowerCase().replace(/(^|[\s\-'’])(\p{L})/gu, (_m, sep: string, letter: string) => sep + letter.toLocaleUpperCase());
 }
 
+/** Longest name kept; cut on a grapheme boundary so an emoji-heavy name stays valid text. */
+const MAX_CLEAN_NAME = 200;
+
 /** Names are shown to people, never matched on: whitespace collapsed, optionally title-cased. */
 export function cleanName(name: string | undefined, options: NormalizationOptions['name'] = {}): string | undefined {
   const collapsed = name?.replace(/\s+/g, ' ').trim();
   if (!collapsed) return undefined;
-  return (options.titleCase ? titleCase(collapsed) : collapsed).slice(0, 200);
+  return truncateText(options.titleCase ? titleCase(collapsed) : collapsed, MAX_CLEAN_NAME);
 }
 
 export function cleanContact(draft: LeadDraft, options: NormalizationOptions | string): CleanContact {

@@ -1,11 +1,5 @@
+import type { ScrubCounts } from '../contracts/identity-admin.js';
 import type { Queryable } from '../platform/store/store.port.js';
-
-/** What an erasure removed besides contacts and identities, by table. */
-export interface ScrubCounts {
-  rawEvents: number;
-  deadLetters: number;
-  callbackTasks: number;
-}
 
 // RawEvent v1 keeps its envelope (ids, connector, time) so lineage still shows that something arrived.
 const scrubRawSql = `jsonb_strip_nulls(jsonb_build_object('v', raw->'v', 'id', raw->'id', 'connector', raw->'connector', 'channel', raw->'channel',

@@ -1,6 +1,5 @@
+import type { CloseResult } from '../contracts/identity-admin.js';
 import type { Queryable } from '../platform/store/store.port.js';
-
-export type CloseResult = { found: false } | { found: true; alreadyClosed: boolean; closedAt: string; reason?: string };
 
 interface LeadStatusRow extends Record<string, unknown> {
   status: string;

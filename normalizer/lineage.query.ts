@@ -1,45 +1,5 @@
+import type { ContactLineage, ContactMergeRecord, LeadLineage, LineageEvent } from '../contracts/identity-admin.js';
 import type { Queryable } from '../platform/store/store.port.js';
-
-/** One raw event as stored: what arrived, from where and when, and what the normalizer made of it. */
-export interface LineageEvent {
-  eventKey: string;
-  rawEventId: string;
-  connectorId: string;
-  receivedAt: string;
-  outcome: string;
-  /** The lead this event became an activity of. */
-  leadId: string;
-  /** The RawEvent v1 exactly as stored (scrubbed after an erasure). */
-  raw: unknown;
-}
-
-export interface ContactMergeRecord {
-  survivorId: string;
-  mergedId: string;
-  triggerEventKey: string;
-  mergedAt: string;
-}
-
-export interface ContactLineage {
-  contactId: string;
-  /** Set when this contact was merged into another: the lineage shown is the survivor's. */
-  requestedId?: string;
-  erased: boolean;
-  /** Raw events that formed the contact: every request of every lead it holds (merged contacts' included). */
-  contact: LineageEvent[];
-  /** The raw event that created the contact. */
-  contactCreatedBy?: string;
-  /** Contacts folded into this one (transitively), with the raw event that linked them. */
-  merges: ContactMergeRecord[];
-  leads: { leadId: string; status: string }[];
-}
-
-export interface LeadLineage extends Omit<ContactLineage, 'requestedId' | 'leads'> {
-  leadId: string;
-  status: string;
-  /** Raw events whose requests are activities of this lead, oldest first. */
-  lead: LineageEvent[];
-}
 
 interface EventRow extends Record<string, unknown> {
   lead_id: string;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConnectorPlugin } from '../connectors/connector.port.js';
+import type { ConnectorConfig, ConnectorPlugin } from '../connectors/connector.port.js';
 import { LeadgateError } from '../contracts/errors.js';
 import { leadDraftSchema, type LeadDraft, type MapResult } from '../contracts/lead-draft.js';
 import type { LeadV1 } from '../contracts/lead.js';
@@ -7,14 +7,18 @@ import { rawEventV1Schema, type RawEventV1 } from '../contracts/raw-event.js';
 import { Topics } from '../contracts/topics.js';
 import type { Bus, BusRecord, Subscription } from '../platform/bus/bus.port.js';
 import { deadLetter } from '../platform/dead-letter.js';
-import type { Store } from '../platform/store/store.port.js';
+import { classifyFailure } from '../platform/bus/failure-class.js';
+import type { Queryable, Store } from '../platform/store/store.port.js';
 import { withTxRetry } from '../platform/store/tx-retry.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
 import { validateOrThrow } from '../platform/validation.js';
 import { resolveContact } from './contact.resolver.js';
-import { cleanContact, type NormalizationOptions } from './draft.cleaner.js';
-import { buildLead } from './lead.builder.js';
+import { cleanContact, type CleanContact, type NormalizationOptions } from './draft.cleaner.js';
+import { eventTimeOf, type EventTime, type EventTimePolicy } from './event-time.js';
+import { buildLead, isSpam } from './lead.builder.js';
+import { spamLead } from './spam.recorder.js';
 import { placeRequest } from './lead.merger.js';
+import { repairDeep } from '../platform/text/safe-text.js';
 
 export interface NormalizerOptions {
   bus: Bus;
@@ -32,6 +36,13 @@ export interface NormalizerOptions {
   mergeWindows?: Readonly<Record<string, number>>;
   /** Phone, e-mail and name rules beyond `defaultRegion`. */
   normalization?: Omit<NormalizationOptions, 'defaultRegion'>;
+  /** When the provider's own time decides the lead window (docs/identity.md, "Event time"). */
+  eventTime?: EventTimePolicy;
+  /**
+   * The configured connector instances: each mapper sees its instance's settings, and an instance's own
+   * `defaultRegion` replaces the normalizer's for the phones it brings.
+   */
+  connectors?: readonly ConnectorConfig[];
   group?: string;
 }
 
@@ -54,8 +65,11 @@ export type MapOutcome = { kind: 'lead'; draft: LeadDraft } | { kind: 'ignore'; 
  */
 export class Normalizer {
   private subscription?: Subscription;
+  private readonly connectors: ReadonlyMap<string, ConnectorConfig>;
 
-  constructor(private readonly options: NormalizerOptions) {}
+  constructor(private readonly options: NormalizerOptions) {
+    this.connectors = new Map((options.connectors ?? []).map((c) => [c.id, c]));
+  }
 
   async start(): Promise<void> {
     this.subscription = await this.options.bus.subscribe(Topics.raw, this.options.group ?? 'leadgate-normalizer', (r) => this.handle(r));
@@ -74,7 +88,8 @@ export class Normalizer {
       return this.reject(record, err);
     }
     const done = await this.options.store.query<ProcessedRow>('select output from raw_events where event_key = $1', [record.key]);
-    if (done.length > 0) {
+    // A replayed dead letter (`replay` header) is mapped again; any other repeat of a finished event is not.
+    if (done.length > 0 && (done[0].output || record.headers.replay === undefined)) {
       metrics.normalized.inc({ outcome: 'duplicate' });
       if (done[0].output) await this.publishLead(done[0].output);
       return;
@@ -86,7 +101,15 @@ export class Normalizer {
       metrics.normalized.inc({ outcome: 'ignored' });
       return;
     }
-    const lead = await this.persist(record.key, raw, mapped.draft);
+    let lead: LeadV1;
+    try {
+      lead = await this.persist(record.key, raw, mapped.draft);
+    } catch (err) {
+      // A value the store refuses fails the same way on every attempt: park it (recorded, so `leadgate
+      // replay` finds it too) instead of holding the partition. Transient errors go to the bus's guard.
+      if (classifyFailure(err).kind === 'permanent') return this.reject(record, err, raw);
+      throw err;
+    }
     metrics.normalized.inc({ outcome: lead.type === 'lead.created' ? 'lead_created' : 'activity' });
     if (lead.mergedContactIds?.length) metrics.contactMerges.inc(lead.mergedContactIds.length);
     await this.publishLead(lead);
@@ -97,9 +120,10 @@ export class Normalizer {
     const plugin = this.options.plugins.get(raw.connector.kind);
     try {
       if (!plugin) throw new LeadgateError('MAPPING_FAILED', `no connector plugin of kind "${raw.connector.kind}"`);
-      const result: MapResult = plugin.mapper({ channel: raw.channel, connectorId: raw.connector.id, payload: raw.payload, meta: raw.meta, receivedAt: raw.receivedAt });
+      const config = this.connectors.get(raw.connector.id);
+      const result: MapResult = plugin.mapper({ channel: raw.channel, connectorId: raw.connector.id, payload: raw.payload, meta: raw.meta, receivedAt: raw.receivedAt, ...(config ? { config } : {}) });
       if (result.kind === 'ignore') return { kind: 'ignore', reason: result.reason };
-      return { kind: 'lead', draft: validateOrThrow<LeadDraft>(leadDraftSchema, result, 'lead draft') };
+      return { kind: 'lead', draft: repairDeep(validateOrThrow<LeadDraft>(leadDraftSchema, result, 'lead draft')) };
     } catch (err) {
       return { kind: 'error', code: err instanceof LeadgateError ? err.code : 'MAPPING_FAILED', reason: err instanceof Error ? err.message : String(err) };
     }
@@ -108,6 +132,12 @@ export class Normalizer {
   /** Cleaning rules as configured (region, phone, e-mail, name). */
   get normalization(): NormalizationOptions {
     return { defaultRegion: this.options.defaultRegion, ...this.options.normalization };
+  }
+
+  /** The cleaning rules for one connector instance: its own `defaultRegion`, when it sets one, wins. */
+  normalizationFor(connectorId: string): NormalizationOptions {
+    const region = this.connectors.get(connectorId)?.defaultRegion;
+    return typeof region === 'string' ? { ...this.normalization, defaultRegion: region } : this.normalization;
   }
 
   windowFor(channel: string, connectorId?: string): number {
@@ -123,15 +153,16 @@ export class Normalizer {
    * already turned into a lead is reused as is.
    */
   async persist(eventKey: string, raw: RawEventV1, draft: LeadDraft): Promise<LeadV1> {
-    const contact = cleanContact(draft, this.normalization);
-    const at = raw.receivedAt;
+    const contact = cleanContact(draft, this.normalizationFor(raw.connector.id));
+    const eventTime = eventTimeOf(raw.receivedAt, draft.occurredAt, raw.connector.kind, this.options.eventTime);
+    const spam = isSpam(raw, draft);
     return withTxRetry(this.options.store, async (q) => {
       const claimed = await q.query<ProcessedRow>(
-        `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome) values ($1, $2, $3, $4, $5, 'lead')
-         on conflict (event_key) do update set outcome = 'lead', raw = excluded.raw, processed_at = now()
-           where raw_events.outcome <> 'lead'
+        `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome) values ($1, $2, $3, $4, $5, $6)
+         on conflict (event_key) do update set outcome = excluded.outcome, raw = excluded.raw, processed_at = now()
+           where raw_events.outcome not in ('lead', 'spam')
          returning output`,
-        [eventKey, raw.id, raw.connector.id, raw.receivedAt, JSON.stringify(raw)],
+        [eventKey, raw.id, raw.connector.id, raw.receivedAt, JSON.stringify(raw), spam ? 'spam' : 'lead'],
       );
       if (claimed.length === 0) {
         // Another normalizer instance committed this event meanwhile: reuse its output.
@@ -139,30 +170,39 @@ export class Normalizer {
         if (row?.output) return row.output;
         throw new LeadgateError('INTERNAL', 'raw event recorded without output', { retriable: true });
       }
-      const resolved = await resolveContact(q, contact.identities, contact.name, eventKey, at);
-      const placement = await placeRequest(q, {
-        contactId: resolved.id,
-        eventKey,
-        rawEventId: raw.id,
-        channel: raw.channel,
-        connectorId: raw.connector.id,
-        at,
-        windowMinutes: this.windowFor(raw.channel, raw.connector.id),
-        ...(draft.threadKey ? { threadKey: draft.threadKey } : {}),
-        ...(draft.threadRefs ? { threadRefs: draft.threadRefs } : {}),
-      });
-      const lead = buildLead(raw, draft, contact, {
-        type: placement.type,
-        leadId: placement.leadId,
-        activityId: placement.activityId,
-        contactId: resolved.id,
-        isNew: resolved.isNew,
-        ...(resolved.ownerId ? { ownerId: resolved.ownerId } : {}),
-        mergedContactIds: resolved.mergedIds,
-      });
+      // Spam is kept for lineage only: no contact, identity or lead, so it can neither claim nor link anyone.
+      const lead = spam
+        ? spamLead(raw, draft, contact, eventTime)
+        : await this.place(q, eventKey, raw, draft, contact, eventTime);
       await q.query('update raw_events set output = $2 where event_key = $1', [eventKey, JSON.stringify(lead)]);
       return lead;
     }, { retries: 8 });
+  }
+
+  private async place(q: Queryable, eventKey: string, raw: RawEventV1, draft: LeadDraft, contact: CleanContact, eventTime: EventTime): Promise<LeadV1> {
+    const at = eventTime.at;
+    const resolved = await resolveContact(q, contact.identities, contact.name, eventKey, at);
+    const placement = await placeRequest(q, {
+      contactId: resolved.id,
+      eventKey,
+      rawEventId: raw.id,
+      channel: raw.channel,
+      connectorId: raw.connector.id,
+      at,
+      windowMinutes: this.windowFor(raw.channel, raw.connector.id),
+      ...(draft.threadKey ? { threadKey: draft.threadKey } : {}),
+      ...(draft.threadRefs ? { threadRefs: draft.threadRefs } : {}),
+    });
+    return buildLead(raw, draft, contact, {
+      type: placement.type,
+      leadId: placement.leadId,
+      activityId: placement.activityId,
+      contactId: resolved.id,
+      isNew: resolved.isNew,
+      ...(resolved.ownerId ? { ownerId: resolved.ownerId } : {}),
+      mergedContactIds: resolved.mergedIds,
+      eventTime,
+    });
   }
 
   async publishLead(lead: LeadV1): Promise<void> {
@@ -179,12 +219,29 @@ export class Normalizer {
   }
 
   private async reject(record: BusRecord, err: unknown, raw?: RawEventV1): Promise<void> {
-    const code = err instanceof LeadgateError ? err.code : 'MAPPING_FAILED';
-    const reason = err instanceof Error ? err.message : String(err);
-    this.options.logger.warn({ code, key: record.key.split(':')[0] }, 'raw event dead-lettered');
+    const failure = classifyFailure(err);
+    const code = err instanceof LeadgateError ? err.code : failure.code;
+    const reason = `${failure.detail && !(err instanceof LeadgateError) ? `${failure.detail}: ` : ''}${failure.message}`;
+    this.options.logger.warn({ code, detail: failure.detail, connector: record.key.split(':')[0], partition: record.partition, offset: record.offset }, 'raw event dead-lettered');
     this.options.metrics.normalized.inc({ outcome: 'dead_lettered' });
-    await deadLetter(this.options.bus, { stage: 'normalizer', code, reason, sourceTopic: record.topic, key: record.key, record: record.value });
+    await deadLetter(this.options.bus, {
+      stage: 'normalizer',
+      code,
+      reason,
+      sourceTopic: record.topic,
+      key: record.key,
+      record: record.value,
+      sourcePartition: record.partition,
+      sourceOffset: record.offset,
+      attempts: 1,
+      failure: 'permanent',
+    });
     // After the DLQ publish, so a crash in between re-runs both rather than hiding the event from the DLQ.
-    if (raw) await this.recordOutcome(record.key, raw, `dead_lettered: ${code}`);
+    if (raw) {
+      await this.recordOutcome(record.key, raw, `dead_lettered: ${code}`).catch((recordErr: unknown) => {
+        // The letter is out; a raw event the store cannot even record is found through the DLQ only.
+        if (classifyFailure(recordErr).kind !== 'permanent') throw recordErr;
+      });
+    }
   }
 }

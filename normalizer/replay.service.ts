@@ -14,6 +14,8 @@ export interface ReplayOptions {
   /** Also re-map events that already became leads, re-publishing their record with the same ids. */
   remap?: boolean;
   batchSize?: number;
+  /** Called after each event with the number scanned so far and the number in the window (CLI progress). */
+  onProgress?: (scanned: number, total: number) => void;
 }
 
 /** What a replay did, by outcome; every scanned event is counted exactly once. */
@@ -52,6 +54,14 @@ export async function replayRawEvents(normalizer: Normalizer, store: Store, opti
   const report: ReplayReport = { scanned: 0, recovered: 0, stillIgnored: 0, stillFailing: 0, skipped: 0, remapped: 0, remapDiverged: 0, erased: 0 };
   const batch = options.batchSize ?? 500;
   let after: { at: string; key: string } | undefined;
+  let total = 0;
+  if (options.onProgress) {
+    const [count] = await store.query<{ n: string | number }>(
+      `select count(*) as n from raw_events where received_at >= $1::timestamptz and received_at < $2::timestamptz and ($3::text is null or connector_id = $3)`,
+      [options.from, options.to, options.connectorId ?? null],
+    );
+    total = Number(count?.n ?? 0);
+  }
   for (;;) {
     const rows = await store.query<RawRow>(
       `select event_key, received_at, raw, outcome, output from raw_events
@@ -63,6 +73,7 @@ export async function replayRawEvents(normalizer: Normalizer, store: Store, opti
     for (const row of rows) {
       report.scanned++;
       await replayOne(normalizer, store, row, options.remap ?? false, report);
+      options.onProgress?.(report.scanned, Math.max(total, report.scanned));
     }
     if (rows.length < batch) return report;
     const last = rows[rows.length - 1];
@@ -89,7 +100,7 @@ async function replayOne(normalizer: Normalizer, store: Store, row: RawRow, rema
     // The lead may have moved to a surviving contact since: publish under its current contact.
     const [lead] = await store.query<{ contact_id: string }>('select contact_id from leads where id = $1', [row.output.leadId]);
     const before = row.output;
-    const rebuilt = buildLead(raw, mapped.draft, cleanContact(mapped.draft, normalizer.normalization), {
+    const rebuilt = buildLead(raw, mapped.draft, cleanContact(mapped.draft, normalizer.normalizationFor(raw.connector.id)), {
       type: before.type,
       leadId: before.leadId,
       activityId: before.activityId,

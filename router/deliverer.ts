@@ -74,6 +74,7 @@ export class Deliverer {
       );
       await ledger.record(destination.id, key, 'delivered', { leadId: delivery.lead.leadId, attempts, response: receipt.body, ...(receipt.externalId ? { externalId: receipt.externalId } : {}) });
       metrics.deliveries.inc({ destination: destination.id, outcome: 'delivered' });
+      metrics.ops.recordDelivery(destination.id, 'delivered', receipt.status);
     } catch (err) {
       const total = priorAttempts + attempts;
       const error = err instanceof LeadgateError ? err : new LeadgateError('INTERNAL', String(err), { cause: err, retriable: true });
@@ -83,6 +84,7 @@ export class Deliverer {
         await this.deps.bus.publish(Topics.deliveryRetry, `${destination.id}:${key}`, envelope);
         await ledger.record(destination.id, key, 'retrying', { leadId: delivery.lead.leadId, attempts, error: error.message });
         metrics.deliveries.inc({ destination: destination.id, outcome: error.details.parked ? 'parked' : error.details.breakerOpen ? 'breaker_open' : 'retry' });
+        metrics.ops.recordDelivery(destination.id, 'retry', statusOf(error) ?? error.code);
         this.deps.logger.warn({ destination: destination.id, key, attempts: total, waitMs: wait, code: error.code }, 'delivery postponed');
         return;
       }
@@ -99,8 +101,16 @@ export class Deliverer {
       });
       await ledger.record(destination.id, key, 'dead', { leadId: delivery.lead.leadId, attempts, error: error.message, response });
       metrics.deliveries.inc({ destination: destination.id, outcome: 'dead_lettered' });
+      metrics.ops.recordDelivery(destination.id, 'dead_lettered', statusOf(error) ?? error.code);
+      // One line per lost delivery for the on-call: which CRM, why, how often tried; the key holds no PII.
+      this.deps.logger.warn({ destination: destination.id, key, code: error.code, status: statusOf(error), attempts: total }, 'delivery dead-lettered');
     }
   }
+}
+
+function statusOf(err: LeadgateError): number | undefined {
+  const status = (err.details.response as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
 }
 
 function isRefusal(err: unknown): boolean {

@@ -6,7 +6,8 @@
 #
 # Suites: pipeline (ingest ceiling/embedded/Kafka and end to end), logbus (embedded log publishes),
 # identity (contacts/s, 1 and 2 normalizers), dedupe (precision/recall on a 20,000-request corpus),
-# delivery (deliveries/s, rate limit, backlog drain), telephony (call storm → callback tasks).
+# delivery (deliveries/s, rate limit, backlog drain), telephony (call storm → callback tasks),
+# memory (RSS of one all-roles embedded process, idle and under load; builds dist/ first).
 # A Kafka broker is started when LEADGATE_KAFKA_BROKERS is unset and stopped at the end.
 set -euo pipefail
 
@@ -22,14 +23,16 @@ main() {
   export LEADGATE_TEST_DATABASE_URL="${LEADGATE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
   trap '[ -n "'"$started"'" ] && bash scripts/kafka.sh stop || true' EXIT
 
-  local only=",${BENCH_ONLY:-pipeline,logbus,identity,dedupe,delivery,telephony},"
+  local only=",${BENCH_ONLY:-pipeline,logbus,identity,dedupe,delivery,telephony,memory},"
   local failed=0 name file
   for entry in pipeline:bench/run.ts logbus:bench/log-bus-publish.bench.ts identity:bench/identity.bench.ts \
-    dedupe:bench/dedupe-corpus.ts delivery:bench/delivery.bench.ts telephony:bench/telephony.bench.ts; do
+    dedupe:bench/dedupe-corpus.ts delivery:bench/delivery.bench.ts telephony:bench/telephony.bench.ts \
+    memory:bench/embedded-memory.bench.ts; do
     name="${entry%%:*}"
     file="${entry#*:}"
     [[ "$only" == *",$name,"* ]] || continue
     [ -f "$file" ] || { echo "[bench] $name: $file not present, skipped" >&2; continue; }
+    [ "$name" != memory ] || npm run build >/dev/null
     echo
     echo "=== $name ($file) ==="
     node --import tsx "$file" || { echo "[bench] $name failed" >&2; failed=1; }

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { isLeadgateError } from '../../contracts/errors.js';
-import { eraseContact, type EraseRequest } from '../../normalizer/contact.eraser.js';
-import { normalizationOf, openNormalizerRuntime } from '../../normalizer/standalone.runtime.js';
+import type { EraseRequest } from '../../contracts/identity-admin.js';
+import { eraseContact } from '../../normalizer/contact.eraser.js';
+import { normalizationOf, openNormalizerRuntime } from '../normalizer-runtime.js';
 import { createLogger } from '../../platform/telemetry/logger.js';
+import { createProgress } from '../progress.js';
 import type { Command } from './command.port.js';
 import { loadConfigOrExit } from './load-config.js';
 
@@ -33,7 +35,12 @@ export const contactsCommand: Command = {
     if (!config) return 78;
     const runtime = await openNormalizerRuntime(config, createLogger());
     try {
+      // One transaction then one publish: the bar shows the two steps, not a fake percentage.
+      const progress = createProgress('erase');
+      progress.update(0, 1);
       const result = await eraseContact(runtime.store, runtime.bus, request, normalizationOf(config));
+      progress.update(1, 1);
+      progress.finish(result.status);
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return result.status === 'not_found' ? 1 : 0;
     } catch (err) {

@@ -1,15 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { LeadgateConfig } from '../../config/config.types.js';
-import type { Bus } from '../../platform/bus/bus.port.js';
-import { createKafkaBus } from '../../platform/bus/kafka-bus.js';
-import { createLogBus } from '../../platform/bus/log-bus.js';
-import { namespacedBus } from '../../platform/bus/namespaced-bus.js';
-import { openStore } from '../../platform/store/open-store.js';
+import { openConfiguredBus, openConfiguredStore } from '../backends.opener.js';
 import type { Store } from '../../platform/store/store.port.js';
 import { createLogger } from '../../platform/telemetry/logger.js';
 import { DeadLetterIndex } from '../../router/dlq/dead-letter.index.js';
 import { DeadLetterReplayer } from '../../router/dlq/dlq.replayer.js';
 import { DestinationParking } from '../../router/resilience/destination-parking.js';
+import { createProgress } from '../progress.js';
 import type { Command } from './command.port.js';
 import { loadConfigOrExit } from './load-config.js';
 
@@ -24,21 +21,12 @@ Talks to the store (and the bus, for replay) named in the config. With the embed
 first or use the admin API (/v1/admin/dlq): PGlite allows one process.`;
 
 async function withStore<T>(config: LeadgateConfig, fn: (store: Store) => Promise<T>): Promise<T> {
-  const logger = createLogger('warn');
-  const store = await openStore(config.store.url ? { kind: 'postgres', url: config.store.url } : { kind: 'embedded', dataDir: config.store.dataDir }, logger);
+  const store = await openConfiguredStore(config, createLogger('warn'));
   try {
     return await fn(store);
   } finally {
     await store.close();
   }
-}
-
-async function openBus(config: LeadgateConfig, store: Store): Promise<Bus> {
-  const logger = createLogger('warn');
-  const base = config.bus.kafka
-    ? await createKafkaBus({ brokers: config.bus.kafka.brokers, clientId: `${config.bus.kafka.clientId}-cli`, partitions: config.bus.kafka.partitions, logger })
-    : createLogBus(store, { logger });
-  return config.bus.namespace ? namespacedBus(base, config.bus.namespace) : base;
 }
 
 function print(value: unknown): void {
@@ -61,6 +49,11 @@ export async function runDlq(sub: string | undefined, values: { id?: string; des
     case 'list':
       return withStore(config, async (store) => {
         const items = await new DeadLetterIndex(store).list({ ...filter, includeReplayed: values.all ?? false, limit: 10_000 });
+        if (items.length === 0) {
+          const scope = [values.destination ? `for ${values.destination}` : '', values.since ? `since ${values.since}` : ''].filter(Boolean).join(' ');
+          process.stderr.write(`no ${values.all ? '' : 'unreplayed '}dead letters${scope ? ` ${scope}` : ''}${values.all ? '' : ' (--all includes replayed ones)'}\n`);
+          return 0;
+        }
         for (const e of items) {
           process.stdout.write(`${e.id}\t${e.createdAt}\t${e.stage}\t${e.destination ?? '-'}\t${e.code}\t${e.key}\t${e.replayedAt ? `replayed ${e.replayedAt}` : ''}\t${e.reason}\n`);
         }
@@ -80,9 +73,11 @@ export async function runDlq(sub: string | undefined, values: { id?: string; des
     case 'replay':
       if (id === undefined && !values.destination && !values.since) break;
       return withStore(config, async (store) => {
-        const bus = await openBus(config, store);
+        const bus = await openConfiguredBus(config, store, createLogger('warn'), { clientIdSuffix: '-cli' });
         try {
-          const replayed = await new DeadLetterReplayer({ bus, index: new DeadLetterIndex(store), logger: createLogger('warn') }).replay({ ...filter, ...(id !== undefined ? { id } : {}) });
+          const progress = createProgress('dlq replay');
+          const replayed = await new DeadLetterReplayer({ bus, index: new DeadLetterIndex(store), logger: createLogger('warn') }).replay({ ...filter, ...(id !== undefined ? { id } : {}) }, (done, total) => progress.update(done, total));
+          progress.finish();
           for (const r of replayed) process.stdout.write(`replayed ${r.id} (${r.stage}) → ${r.topic} ${r.key}\n`);
           process.stdout.write(`${replayed.length} replayed\n`);
           return 0;

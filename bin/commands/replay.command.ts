@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { replayRawEvents } from '../../normalizer/replay.service.js';
-import { openNormalizerRuntime } from '../../normalizer/standalone.runtime.js';
+import { openNormalizerRuntime } from '../normalizer-runtime.js';
 import { createLogger } from '../../platform/telemetry/logger.js';
+import { createProgress } from '../progress.js';
 import type { Command } from './command.port.js';
 import { loadConfigOrExit } from './load-config.js';
 
@@ -36,7 +37,15 @@ export const replayCommand: Command = {
     if (!config) return 78;
     const runtime = await openNormalizerRuntime(config, createLogger());
     try {
-      const report = await replayRawEvents(runtime.normalizer, runtime.store, { from, to, remap: values.remap ?? false, ...(values.connector ? { connectorId: values.connector } : {}) });
+      const progress = createProgress('replay');
+      const report = await replayRawEvents(runtime.normalizer, runtime.store, {
+        from,
+        to,
+        remap: values.remap ?? false,
+        ...(values.connector ? { connectorId: values.connector } : {}),
+        onProgress: (done, total) => progress.update(done, total),
+      });
+      progress.finish();
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     } finally {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ensureAdminToken } from '../../gateway/console/admin-token.file.js';
 import { createLogger } from '../../platform/telemetry/logger.js';
 import { allRoles, startPipeline, type Role } from '../pipeline.js';
 import type { Command } from './command.port.js';
@@ -25,7 +26,9 @@ export const startCommand: Command = {
     const config = loadConfigOrExit(values.config);
     if (!config) return 78;
     const logger = createLogger();
-    const pipeline = await startPipeline(config, roles, logger);
+    // The gateway always has an admin token, so a fresh install can sign in to the console.
+    const admin = roles.includes('gateway') ? { ...config.admin, token: ensureAdminToken(config.admin.token, config.store.dataDir, logger) } : config.admin;
+    const pipeline = await startPipeline({ ...config, admin }, roles, logger);
     logger.info({ roles, bus: pipeline.bus.kind, store: pipeline.store.kind, port: pipeline.port }, 'leadgate started');
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string): void => {

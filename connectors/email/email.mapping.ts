@@ -1,10 +1,17 @@
 import type { LeadDraft, Mapper, MapperInput, MapResult } from '../../contracts/lead-draft.js';
+import { attributionInText, phonesInText } from './email.attribution.js';
 import { classifyEmail, EMAIL_IGNORE_REASONS } from './email.classify.js';
 import { readEmailPayload, type AttachmentMeta, type EmailAddress, type EmailPayload } from './email.payload.js';
+import { truncateText } from '../../platform/text/safe-text.js';
 
 const MAX_NAME = 500;
 const MAX_TEXT = 10_000;
 const MAX_THREAD_KEY = 1000;
+/**
+ * Region for phones written in a body without a country code (`8 916 …`); numbers written with `+` are
+ * read as written. The mapper is pure and the mailbox config has no region, so this is fixed and documented.
+ */
+export const BODY_PHONE_REGION = 'RU';
 
 const unique = (values: string[]): string[] => [...new Set(values)];
 
@@ -30,10 +37,10 @@ function formContact(p: EmailPayload, draft: LeadDraft): void {
   // Many notifiers put the visitor's address into Reply-To; the notifier's own From is never the visitor.
   const reply = p.replyTo[0]?.address;
   if (emails.length === 0 && reply && !p.from.some((f) => f.address.toLowerCase() === reply.toLowerCase())) emails.push(reply);
-  if (form.name) draft.contact.name = form.name.slice(0, MAX_NAME);
+  if (form.name) draft.contact.name = truncateText(form.name, MAX_NAME);
   if (form.phones.length > 0) draft.contact.phones = unique(form.phones).slice(0, 20);
   if (emails.length > 0) draft.contact.emails = unique(emails).slice(0, 20);
-  if (form.message) draft.message = form.message.slice(0, MAX_TEXT);
+  if (form.message) draft.message = truncateText(form.message, MAX_TEXT);
   if (Object.keys(form.fields).length > 0) draft.fields = { ...form.fields };
   draft.source = { form: form.rule };
 }
@@ -58,17 +65,31 @@ export const mapEmail: Mapper = (input: MapperInput): MapResult => {
     formContact(p, draft);
     if (!draft.contact.phones && !draft.contact.emails) return { kind: 'ignore', reason: 'form notification without contact details' };
     // Without a message field the whole notification is the best context a manager gets.
-    if (!draft.message && p.text) draft.message = p.text.slice(0, MAX_TEXT);
+    if (!draft.message && p.text) draft.message = truncateText(p.text, MAX_TEXT);
   } else {
     const who = contactAddress(p);
     if (!who) return { kind: 'ignore', reason: EMAIL_IGNORE_REASONS.no_sender };
     draft.contact.emails = [who.address];
     const name = who.name ?? p.from.find((f) => f.address === who.address)?.name;
-    if (name) draft.contact.name = name.slice(0, MAX_NAME);
-    if (p.text) draft.message = p.text.slice(0, MAX_TEXT);
+    if (name) draft.contact.name = truncateText(name, MAX_NAME);
+    if (p.text) draft.message = truncateText(p.text, MAX_TEXT);
   }
-  if (p.subject) draft.subject = p.subject.slice(0, MAX_TEXT);
-  if (p.attachments.length > 0) draft.fields = { ...draft.fields, attachments: describeAttachments(p.attachments).slice(0, MAX_TEXT) };
+  if (p.subject) draft.subject = truncateText(p.subject, MAX_TEXT);
+  if (p.attachments.length > 0) {
+    draft.fields = { ...draft.fields, attachments: truncateText(describeAttachments(p.attachments), MAX_TEXT) };
+    draft.attachments = p.attachments.slice(0, 100).map((a) => ({ ...(a.filename ? { name: a.filename } : {}), type: a.contentType, size: a.size }));
+  }
+  if (p.extracted) {
+    const found = attributionInText(p.text);
+    if (Object.keys(found).length > 0) draft.source = { ...found, ...draft.source };
+  }
+  // Written in the body, so kept for the CRM; an identity only when a form rule extracted it.
+  const contactPhones = new Set(draft.contact.phones ?? []);
+  const bodyPhones = phonesInText(p.text, BODY_PHONE_REGION).filter((n) => !contactPhones.has(n));
+  if (bodyPhones.length > 0) draft.fields = { ...draft.fields, phones_in_body: bodyPhones.join(', ') };
+  draft.provider = { name: 'email' };
+  if (p.messageId) draft.provider.messageId = p.messageId.slice(0, MAX_THREAD_KEY);
+  if (p.dateHeader) draft.provider.timestamp = p.dateHeader.slice(0, MAX_THREAD_KEY);
   draft.occurredAt = p.date ?? input.receivedAt;
   if (p.messageId && p.messageId.length <= MAX_THREAD_KEY) draft.threadKey = p.messageId;
   const refs = threadRefs(p);

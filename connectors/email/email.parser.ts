@@ -4,6 +4,7 @@ import { inDomains } from './email.classify.js';
 import type { EmailConfig } from './email.config.js';
 import { applyFormRules, type CompiledFormRule } from './email.form-rules.js';
 import { CLASSIFYING_HEADERS, INTERNAL_SENDER_FLAG, type ClassifyingHeader, type EmailAddress, type EmailPayload } from './email.payload.js';
+import { truncateText } from '../../platform/text/safe-text.js';
 
 export const TRUNCATION_MARKER = '\n[… truncated]';
 
@@ -31,7 +32,7 @@ function classifyingHeaders(parsed: ParsedMail): Partial<Record<ClassifyingHeade
     const name = key.toLowerCase();
     if (!wanted.has(name) || out[name as ClassifyingHeader] !== undefined) continue;
     const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
-    out[name as ClassifyingHeader] = value.slice(0, 1000);
+    out[name as ClassifyingHeader] = truncateText(value, 1000);
   }
   return out;
 }
@@ -41,13 +42,10 @@ function references(value: string | string[] | undefined): string[] {
   return list.map((r) => r.trim()).filter((r) => r.length > 0).slice(0, 100);
 }
 
-/** Cuts text so that text plus marker fits `maxChars`, never splitting a surrogate pair. */
+/** Cuts text so that text plus marker fits `maxChars`, on a grapheme boundary. */
 export function capText(text: string, maxChars: number): { text: string; truncated: boolean } {
   if (text.length <= maxChars) return { text, truncated: false };
-  let end = Math.max(0, maxChars - TRUNCATION_MARKER.length);
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
-  return { text: text.slice(0, end) + TRUNCATION_MARKER, truncated: true };
+  return { text: truncateText(text, Math.max(0, maxChars - TRUNCATION_MARKER.length)) + TRUNCATION_MARKER, truncated: true };
 }
 
 export interface ParsedEmail {
@@ -85,6 +83,8 @@ export async function parseEmail(source: Buffer, maxBodyChars: number): Promise<
   if (parsed.subject) payload.subject = parsed.subject;
   if (parsed.date && !Number.isNaN(parsed.date.getTime())) payload.date = parsed.date.toISOString();
   if (parsed.inReplyTo) payload.inReplyTo = parsed.inReplyTo.trim();
+  const dateLine = parsed.headerLines.find((h) => h.key.toLowerCase() === 'date')?.line;
+  if (dateLine) payload.dateHeader = dateLine.slice(dateLine.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim().slice(0, 200);
   const text = (parsed.text ?? '').replace(/\r\n/g, '\n').trim();
   if (text) {
     const capped = capText(text, maxBodyChars);

@@ -47,6 +47,8 @@ export interface EmailPayload {
   subject?: string;
   /** The Date header, ISO-8601. */
   date?: string;
+  /** The Date header exactly as written (`Wed, 22 May 2024 16:20:45 +0300`). */
+  dateHeader?: string;
   inReplyTo?: string;
   references: string[];
   headers: Partial<Record<ClassifyingHeader, string>>;
@@ -118,7 +120,7 @@ export function readEmailPayload(payload: Record<string, unknown>): EmailPayload
         }))
       : [],
   };
-  for (const key of ['messageId', 'subject', 'date', 'inReplyTo', 'text'] as const) {
+  for (const key of ['messageId', 'subject', 'date', 'dateHeader', 'inReplyTo', 'text'] as const) {
     const value = optString(payload[key]);
     if (value !== undefined) out[key] = value;
   }

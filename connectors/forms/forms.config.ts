@@ -22,6 +22,11 @@ export interface FormsConfig extends ConnectorConfig {
   redirectUrl?: string;
   /** ISO 3166 region used by the normalizer to read phones typed without a country code. */
   defaultRegion?: string;
+  /**
+   * Charset of bodies that declare none (no `charset=`, no `_charset_` field) and are not valid UTF-8.
+   * Default `windows-1251`; `utf-8` refuses such bodies instead of guessing.
+   */
+  fallbackCharset?: string;
 }
 
 export const formsConfigSchema = {
@@ -45,5 +50,6 @@ export const formsConfigSchema = {
     },
     redirectUrl: { type: 'string', pattern: '^https?://\\S+$', maxLength: 2000 },
     defaultRegion: { type: 'string', pattern: '^[A-Z]{2}$' },
+    fallbackCharset: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,40}$' },
   },
 } as const;

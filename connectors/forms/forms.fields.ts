@@ -4,6 +4,12 @@
  */
 import { DEFAULT_HONEYPOT_FIELD } from './forms.config.js';
 
+/**
+ * Payload key under which the ingress lists a multipart body's files (field, name, type, size; never the
+ * content). The ingress always overwrites or removes it, so a sender cannot forge it.
+ */
+export const FILES_KEY = '__leadgate_files';
+
 export type FieldRole =
   | 'name'
   | 'firstName'
@@ -13,6 +19,8 @@ export type FieldRole =
   | 'message'
   | 'subject'
   | 'page'
+  | 'referrer'
+  | 'eventId'
   | 'form'
   | 'utm'
   | 'clickId'
@@ -38,12 +46,16 @@ alias('phone', ['phone', 'tel', 'your-tel', 'your-phone', 'telephone', 'phone_nu
 alias('email', ['email', 'e-mail', 'your-email', 'mail', 'email_address', 'почта', 'электронная почта']);
 alias('message', ['message', 'comment', 'comments', 'text', 'your-message', 'question', 'сообщение', 'комментарий', 'вопрос']);
 alias('subject', ['subject', 'your-subject', 'тема']);
-alias('page', ['page', 'referer', 'referrer', 'page_url', 'pageurl']);
+// Tilda's `referer` is the page the form is on (its own spelling); `referrer` is where the visitor came from.
+alias('page', ['page', 'referer', 'page_url', 'pageurl', 'url', 'landing_page']);
+alias('referrer', ['referrer', 'document_referrer', 'http_referrer', 'ref_url']);
 alias('form', ['formid', 'form_id']);
 alias('occurredAt', ['submitted_at', 'submittedAt', 'created_at']);
 alias('cookies', ['cookies']);
-// Ids the gateway reads (dedupe) and the Tilda ping: meaningful to Leadgate, not to a sales manager.
-alias('service', ['tranid', 'eventId', 'event_id', 'test', DEFAULT_HONEYPOT_FIELD]);
+// Ids the gateway dedupes on: carried as `provider.eventId`, not as a field.
+alias('eventId', ['tranid', 'eventId', 'event_id']);
+// The Tilda ping, the honeypot and the ingress's file list: meaningful to Leadgate, not to a sales manager.
+alias('service', ['test', '_charset_', DEFAULT_HONEYPOT_FIELD, FILES_KEY]);
 
 /** Second phones and e-mails: `phone2`, `tel_2`, `email-3`. */
 const numberedPhone = /^(phone|tel|telephone)\d{1,2}$/;
@@ -127,6 +139,9 @@ export function isTildaTest(payload: Record<string, unknown>): boolean {
 /** Roles that carry something a person typed (as opposed to attribution and plumbing). */
 const personRoles = new Set<FieldRole | undefined>(['name', 'firstName', 'lastName', 'phone', 'email', 'message', 'subject', undefined]);
 
+/** Roles whose value is one text: an object or an array of objects there is a sender's bug, not data. */
+export const textRoles = new Set<FieldRole>(['name', 'firstName', 'lastName', 'subject', 'page', 'referrer', 'eventId', 'form', 'utm', 'clickId', 'cookies', 'occurredAt']);
+
 /**
  * True when the submission carries anything a person typed: a contact, a name, a message or any
  * unrecognised field. The honeypot is excluded by the caller. Shared by the ingress (to refuse empty posts
@@ -145,12 +160,38 @@ export function parseCookieString(text: string): Record<string, string> {
     const name = part.slice(0, eq).trim();
     let value = part.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    try {
-      value = decodeURIComponent(value);
-    } catch {
-      // A malformed escape is kept verbatim; a click id is still useful raw.
-    }
+    // A malformed escape is kept verbatim; a click id is still useful raw.
+    value = safeDecode(value);
     if (name && !(name in out)) out[name] = value;
   }
   return out;
+}
+
+/**
+ * Tilda's `TILDAUTM` cookie: `utm_source=…|||utm_medium=…`, percent-encoded once more than the cookie
+ * string around it (values such as a Cyrillic `utm_term` are encoded a third time). Only `utm_*` keys are
+ * taken; a malformed escape keeps the value verbatim.
+ */
+export function parseTildaUtm(value: string): Partial<Record<UtmKey, string>> {
+  const out: Partial<Record<UtmKey, string>> = {};
+  let text = value;
+  // The cookie reader decoded one layer; a body that was encoded once less still carries `%7C%7C%7C`.
+  if (!text.includes('|||') && /%7C/i.test(text)) text = safeDecode(text);
+  for (const part of text.split('|||')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const key = safeDecode(part.slice(0, eq)).trim().toLowerCase();
+    const raw = part.slice(eq + 1);
+    const decoded = safeDecode(raw.replace(/\+/g, ' ')).trim();
+    if ((utmKeys as readonly string[]).includes(key) && decoded && !(key in out)) out[key as UtmKey] = decoded;
+  }
+  return out;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -5,7 +5,8 @@ import { readBody, type ParsedBody } from '../../platform/http/body-reader.js';
 import { requestMeta } from '../../platform/http/request-meta.js';
 import { safeEqual, verifyHmac } from '../../platform/http/signatures.js';
 import type { FormsConfig } from './forms.config.js';
-import { flattenPayload, hasPersonFields, isTildaTest } from './forms.fields.js';
+import { FILES_KEY, flattenPayload, hasPersonFields, isTildaTest } from './forms.fields.js';
+import { assertJsonFieldTypes } from './forms.json-types.js';
 
 export const TOKEN_HEADER = 'x-leadgate-token';
 export const SIGNATURE_HEADER = 'x-leadgate-signature';
@@ -104,15 +105,18 @@ export function createFormsRouter(ctx: ConnectorContext<FormsConfig>): Router {
     let providerEventId: string | undefined;
     try {
       const auth = checkToken(req, config);
-      body = await readBody(req);
+      body = await readBody(req, config.fallbackCharset ? { fallbackCharset: config.fallbackCharset } : {});
       if (auth === 'needs-signature') checkSignature(req, config, body);
+      if (body.format === 'json') assertJsonFieldTypes(body.fields);
       providerEventId = providerEventIdOf(req, body.fields);
     } catch (err) {
       if (isLeadgateError(err) && err.status < 500) ctx.reject(err.code === 'UNAUTHORIZED' ? 'unauthorized' : 'invalid');
       throw err;
     }
-    const { fields } = body;
-    if (body.files.length > 0) ctx.logger.debug({ files: body.files.length }, 'multipart files ignored');
+    // Files are described on the lead, never carried; the key is always ours, never the sender's.
+    const fields: Record<string, unknown> = { ...body.fields };
+    delete fields[FILES_KEY];
+    if (body.files.length > 0) fields[FILES_KEY] = body.files.slice(0, 100).map((f) => ({ ...f }));
 
     if (isTildaTest(fields)) {
       ctx.reject('ignored');

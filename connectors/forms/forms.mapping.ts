@@ -1,5 +1,7 @@
-import type { LeadDraft, LeadSource, Mapper, MapperInput, MapResult } from '../../contracts/lead-draft.js';
-import { clickIdKeys, flattenPayload, hasPersonFields, isTildaTest, parseCookieString, roleOf, type UtmKey } from './forms.fields.js';
+import type { AttachmentMeta, LeadDraft, LeadSource, Mapper, MapperInput, MapResult, ProviderRef } from '../../contracts/lead-draft.js';
+import { DEFAULT_HONEYPOT_FIELD } from './forms.config.js';
+import { clickIdKeys, FILES_KEY, flattenPayload, hasPersonFields, isTildaTest, parseCookieString, parseTildaUtm, roleOf, type UtmKey } from './forms.fields.js';
+import { truncateText } from '../../platform/text/safe-text.js';
 
 const MAX_NAME = 500;
 const MAX_TEXT = 10_000;
@@ -12,6 +14,31 @@ function unique(values: string[]): string[] {
 function gaClientId(cookie: string): string | undefined {
   const m = /^GA\d+\.\d+\.(\d+\.\d+)$/.exec(cookie);
   return m?.[1];
+}
+
+/** The ingress's description of a multipart body's files; anything else under the key is ignored. */
+function attachmentsOf(value: unknown): AttachmentMeta[] {
+  if (!Array.isArray(value)) return [];
+  const out: AttachmentMeta[] = [];
+  for (const f of value.slice(0, 100)) {
+    if (f === null || typeof f !== 'object') continue;
+    const { field, filename, mimeType, sizeBytes } = f as Record<string, unknown>;
+    const meta: AttachmentMeta = { type: typeof mimeType === 'string' ? mimeType : 'application/octet-stream', size: typeof sizeBytes === 'number' ? sizeBytes : 0 };
+    if (typeof filename === 'string' && filename) meta.name = filename.slice(0, 1000);
+    if (typeof field === 'string' && field) meta.field = field.slice(0, 200);
+    out.push(meta);
+  }
+  return out;
+}
+
+/**
+ * The instance's honeypot field, read from the payload as the ingress reads it: filled means a bot. Checked
+ * here too so a replay, or an event published before a flag existed, is marked the same way.
+ */
+function honeypotOf(input: MapperInput): { field: string; filled: boolean } {
+  const configured = input.config?.honeypotField;
+  const field = typeof configured === 'string' && configured ? configured : DEFAULT_HONEYPOT_FIELD;
+  return { field, filled: flattenPayload({ hp: input.payload[field] }).length > 0 };
 }
 
 function isoOrUndefined(text: string | undefined): string | undefined {
@@ -32,7 +59,8 @@ function isoOrUndefined(text: string | undefined): string | undefined {
 export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   const { payload } = input;
   if (isTildaTest(payload)) return { kind: 'ignore', reason: 'test request' };
-  if (!hasPersonFields(payload)) return { kind: 'ignore', reason: 'no contact details' };
+  const honeypot = honeypotOf(input);
+  if (!hasPersonFields(payload, honeypot.field)) return { kind: 'ignore', reason: 'no contact details' };
 
   let name: string | undefined;
   let firstName: string | undefined;
@@ -42,6 +70,7 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   const messages: string[] = [];
   let subject: string | undefined;
   let occurredAt: string | undefined;
+  const provider: ProviderRef = {};
   const source: LeadSource = {};
   const utm: Partial<Record<UtmKey, string>> = {};
   const clickIds: Record<string, string> = {};
@@ -49,6 +78,8 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   let cookies: Record<string, string> = {};
 
   for (const { path, key, values } of flattenPayload(payload)) {
+    // A bot's bait, never a person's field: not passed on to the CRM.
+    if (key === honeypot.field) continue;
     const first = values[0] ?? '';
     switch (roleOf(key)) {
       case 'name':
@@ -75,8 +106,15 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
       case 'page':
         source.page ??= first;
         break;
+      case 'referrer':
+        source.referrer ??= first;
+        break;
       case 'form':
         source.form ??= first;
+        provider.formId ??= first;
+        break;
+      case 'eventId':
+        provider.eventId ??= first;
         break;
       case 'utm':
         utm[key.toLowerCase() as UtmKey] ??= first;
@@ -90,13 +128,16 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
         cookies = parseCookieString(values.join('; '));
         break;
       case 'occurredAt':
-        occurredAt ??= isoOrUndefined(first);
+        if (occurredAt === undefined && isoOrUndefined(first)) {
+          occurredAt = isoOrUndefined(first);
+          provider.timestamp = first;
+        }
         break;
       case 'service':
       case 'junk':
         break;
       default:
-        fields[path] = values.join(', ').slice(0, MAX_TEXT);
+        fields[path] = truncateText(values.join(', '), MAX_TEXT);
     }
   }
 
@@ -105,6 +146,8 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
     const id = clickIdKeys[cookieName.toLowerCase()];
     if (id && value) clickIds[id] ??= value;
   }
+  // Tilda keeps the campaign in its own cookie; fields the page set at submit time win.
+  for (const [k, v] of Object.entries(cookies.TILDAUTM ? parseTildaUtm(cookies.TILDAUTM) : {})) utm[k as UtmKey] ??= v;
   const ga = clickIds._ga ? gaClientId(clickIds._ga) : undefined;
   if (ga) clickIds.ga_client_id = ga;
 
@@ -113,13 +156,16 @@ export const mapFormSubmission: Mapper = (input: MapperInput): MapResult => {
   name ??= [firstName, lastName].filter((p): p is string => Boolean(p)).join(' ') || undefined;
 
   const draft: LeadDraft = { kind: 'lead', contact: {}, occurredAt: occurredAt ?? input.receivedAt };
-  if (name) draft.contact.name = name.slice(0, MAX_NAME);
+  if (name) draft.contact.name = truncateText(name, MAX_NAME);
   if (phones.length > 0) draft.contact.phones = unique(phones).slice(0, 20);
   if (emails.length > 0) draft.contact.emails = unique(emails).slice(0, 20);
-  if (subject) draft.subject = subject.slice(0, MAX_TEXT);
-  if (messages.length > 0) draft.message = messages.join('\n\n').slice(0, MAX_TEXT);
+  if (subject) draft.subject = truncateText(subject, MAX_TEXT);
+  if (messages.length > 0) draft.message = truncateText(messages.join('\n\n'), MAX_TEXT);
   if (Object.keys(source).length > 0) draft.source = source;
   if (Object.keys(fields).length > 0) draft.fields = fields;
-  if (input.meta.flags?.includes('spam')) draft.spam = true;
+  if (Object.keys(provider).length > 0) draft.provider = payload.tranid !== undefined ? { name: 'tilda', ...provider } : provider;
+  const attachments = attachmentsOf(payload[FILES_KEY]);
+  if (attachments.length > 0) draft.attachments = attachments;
+  if (honeypot.filled || input.meta.flags?.includes('spam')) draft.spam = true;
   return draft;
 };

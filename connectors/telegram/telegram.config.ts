@@ -34,8 +34,9 @@ export const telegramConfigSchema = {
     kind: { const: 'telegram' },
     botToken: { type: 'string', pattern: '^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$' },
     publicUrl: { type: 'string', pattern: '^https?://[^\\s?#]+$', maxLength: 1000 },
-    // Telegram's own alphabet for the secret; 32+ characters so it cannot be guessed online.
-    secretToken: { type: 'string', pattern: '^[A-Za-z0-9_-]{32,256}$' },
+    // Exactly what Telegram's setWebhook accepts (1–256 of A-Z a-z 0-9 _ -), so an existing bot's secret
+    // is never refused; how long to make a new one is the operator's choice (the docs advise 32+).
+    secretToken: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,256}$' },
     apiRoot: { type: 'string', pattern: '^https?://[^\\s?#]+$', default: DEFAULT_TELEGRAM_API_ROOT },
     pollTimeoutSec: { type: 'integer', minimum: 0, maximum: 50, default: 30 },
     unregisterOnStop: { type: 'boolean', default: true },

@@ -1,6 +1,7 @@
 import type { LeadDraft, Mapper, MapperInput, MapResult } from '../../contracts/lead-draft.js';
 import { classifyUpdate, updateSchema, type Message, type Update, type User } from './telegram.update.js';
 import { compile } from '../../platform/validation.js';
+import { truncateText } from '../../platform/text/safe-text.js';
 
 const MAX_TEXT = 10_000;
 
@@ -63,13 +64,22 @@ export const mapTelegramUpdate: Mapper = (input: MapperInput): MapResult => {
     occurredAt: new Date(message.date * 1000).toISOString(),
   };
   const name = fullName(from);
-  if (name) draft.contact.name = name.slice(0, 500);
+  if (name) draft.contact.name = truncateText(name, 500);
   if (from.username) draft.contact.username = from.username;
+  const update = input.payload as Update;
+  // Ids as Telegram numbers them: update_id is per bot, message_id per chat, so the chat id completes it.
+  draft.provider = {
+    name: 'telegram',
+    eventId: String(update.update_id),
+    messageId: String(message.message_id),
+    chatId: String(message.chat.id),
+    timestamp: String(message.date),
+  };
 
   const { text, ownPhone, sharedContact } = messageText(message, from);
   if (ownPhone) draft.contact.phones = [ownPhone];
-  if (text) draft.message = text.slice(0, MAX_TEXT);
-  if (sharedContact) draft.fields = { sharedContact: sharedContact.slice(0, MAX_TEXT) };
+  if (text) draft.message = truncateText(text, MAX_TEXT);
+  if (sharedContact) draft.fields = { sharedContact: truncateText(sharedContact, MAX_TEXT) };
   const campaign = deepLinkPayload(message.text);
   if (campaign) draft.source = { campaign };
   return draft;

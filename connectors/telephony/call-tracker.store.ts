@@ -37,7 +37,9 @@ export class CallTracker {
     const answered = phase === 'answer' ? at : null;
     const ended = phase === 'end' ? at : null;
     // The end event's body is not needed to close anything; the start/answer body is what a sweep maps.
+    // A repeated start (Sipuni sends event 1 twice, a second apart) must not replace the first one's times.
     const last = phase === 'end' ? null : JSON.stringify(payload);
+    const keepFirst = phase === 'start';
     await this.store.query(
       `insert into telephony_calls (connector_id, call_id, provider, started_at, answered_at, ended_at, last_event)
        values ($1, $2, $3, $4, $5, $6, $7)
@@ -45,9 +47,10 @@ export class CallTracker {
          started_at = coalesce(telephony_calls.started_at, excluded.started_at),
          answered_at = coalesce(telephony_calls.answered_at, excluded.answered_at),
          ended_at = coalesce(telephony_calls.ended_at, excluded.ended_at),
-         last_event = coalesce(excluded.last_event, telephony_calls.last_event),
+         last_event = case when $8 then coalesce(telephony_calls.last_event, excluded.last_event)
+                           else coalesce(excluded.last_event, telephony_calls.last_event) end,
          updated_at = now()`,
-      [this.connectorId, callId, payload.provider, started, answered, ended, last],
+      [this.connectorId, callId, payload.provider, started, answered, ended, last, keepFirst],
     );
   }
 

@@ -26,7 +26,11 @@ export function extractGenericCall(payload: TelephonyPayload): CallModel | NotAC
   };
   if (c.line) model.line = phoneOf(c.line);
   if (c.extension) model.extension = c.extension;
-  if (startedAt) model.startedAt = startedAt;
+  if (startedAt) {
+    model.startedAt = startedAt;
+    model.providerTime = String(c.startedAt);
+  }
+  if (c.eventId) model.eventId = c.eventId;
   if (answeredAt) model.answeredAt = answeredAt;
   if (endedAt) model.endedAt = endedAt;
   const duration = c.durationSec ?? secondsBetween(answeredAt, endedAt);

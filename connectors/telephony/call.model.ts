@@ -1,4 +1,5 @@
 import type { CallFacts, LeadDraft } from '../../contracts/lead-draft.js';
+import { truncateText } from '../../platform/text/safe-text.js';
 
 export type CallDirection = 'inbound' | 'outbound';
 export type CallOutcome = 'answered' | 'missed' | 'busy' | 'cancelled' | 'failed';
@@ -36,6 +37,10 @@ export interface CallModel {
   final: boolean;
   /** Extra provider facts kept for the CRM (calltracking number, record link). */
   extras?: Record<string, string>;
+  /** The provider's id of this notification, when it has one apart from the call id (generic `eventId`). */
+  eventId?: string;
+  /** The provider's own start (or event) time exactly as sent, for `provider.timestamp`. */
+  providerTime?: string;
 }
 
 /**
@@ -70,13 +75,21 @@ export interface NotACall {
 
 export const CALL_LEG_NOT_FINAL = 'call leg, not final';
 
-/** Best-effort E.164: bare international digits get their `+`; anything else stays raw for the normalizer. */
+/**
+ * E.164 from the line formats PBXs send: `tel:+7…` (BroadWorks), `+7 (495) 123-45-67`, bare
+ * international digits `74951234567`, the Russian trunk form `84951234567`, and Sipuni's `dst_num` with an
+ * `_id<route>` suffix (`78126006060_id265648`). Anything else (a SIP URI, an extension, `anonymous`) stays
+ * as received for the normalizer to judge.
+ */
 export function phoneOf(value: unknown): string {
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-  if (/^\+\d{7,15}$/.test(text)) return text;
-  // 8XXXXXXXXXX is a Russian trunk prefix, not a country code: the normalizer's default region reads it.
-  if (/^[1-79]\d{9,14}$/.test(text)) return `+${text}`;
-  return text;
+  const bare = text.replace(/^tel:/i, '').replace(/_id\d+$/i, '');
+  const compact = /^\+?[\d\s().-]+$/.test(bare) ? bare.replace(/[\s().-]/g, '') : bare;
+  if (/^\+\d{7,15}$/.test(compact)) return compact;
+  // 8 + ten digits is the Russian trunk prefix of +7 (every provider here is a Russian PBX).
+  if (/^8\d{10}$/.test(compact)) return `+7${compact.slice(1)}`;
+  if (/^[1-79]\d{9,14}$/.test(compact)) return `+${compact}`;
+  return compact === bare ? text : compact;
 }
 
 export function textOf(value: unknown): string | undefined {
@@ -117,7 +130,7 @@ export function callDraft(model: CallModel, swept = false): LeadDraft {
   put(call, 'answeredAt', model.answeredAt);
   put(call, 'endedAt', model.endedAt);
   call.outcome = model.outcome;
-  put(call, 'rawDisposition', model.rawDisposition.slice(0, 200));
+  put(call, 'rawDisposition', truncateText(model.rawDisposition, 200));
   if (swept) call.swept = true;
 
   const fields: Record<string, string> = { provider: model.provider, ...(model.extras ?? {}) };
@@ -129,6 +142,9 @@ export function callDraft(model: CallModel, swept = false): LeadDraft {
   if (swept) tags.push('call-end-missing');
 
   const draft: LeadDraft = { kind: 'lead', contact: model.caller ? { phones: [model.caller] } : {}, call, fields, tags };
+  draft.provider = { name: model.provider, callId: model.externalCallId };
+  put(draft.provider, 'eventId', model.eventId);
+  put(draft.provider, 'timestamp', model.providerTime);
   if (model.line) draft.source = { campaign: model.line };
   put(draft, 'occurredAt', model.startedAt ?? model.endedAt);
   return draft;

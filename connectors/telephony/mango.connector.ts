@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { ConnectorContext, ConnectorPlugin, RunningIngress } from '../connector.port.js';
 import { readBody } from '../../platform/http/body-reader.js';
 import { createCallSweeper } from './call.sweeper.js';
-import { MANGO_CALL_ROUTE, MANGO_SUMMARY_ROUTE, mapMangoEvent, parseMangoJson } from './mango.mapping.js';
+import { extractMangoCall, MANGO_CALL_ROUTE, MANGO_SUMMARY_ROUTE, mapMangoEvent, parseMangoJson } from './mango.mapping.js';
 import { verifyMangoSign } from './mango.signature.js';
 import { connectorIdSchema, DEFAULT_SWEEP_TIMEOUT_SECONDS, sweeperSchema, type TelephonyConfig } from './telephony.config.js';
 import { acceptCallEvent, counted, fieldText, invalid, type CallEvent } from './telephony.ingress.js';
@@ -46,7 +46,11 @@ function mangoEvent(route: string, json: string): CallEvent {
   const callId = textOf(data.call_id) ?? '';
   const seq = textOf(data.seq) ?? textOf(data.timestamp) ?? '';
   const state = textOf(data.call_state);
-  const phase = state === 'Appeared' ? 'start' : state === 'Connected' ? 'answer' : 'other';
+  // Only legs the events show as inbound are tracked: the sweeper must never close an outbound or
+  // command leg into a lead.
+  const leg = extractMangoCall(payload);
+  const inbound = !('ignore' in leg) && leg.direction === 'inbound';
+  const phase = !inbound ? 'other' : state === 'Appeared' ? 'start' : state === 'Connected' ? 'answer' : 'other';
   // Retries of a leg repeat its seq; distinct legs of one entry differ in call_id or seq.
   return { providerEventId: `${entryId}:${callId}:${seq}`, callId: entryId, phase, payload };
 }

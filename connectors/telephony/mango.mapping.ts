@@ -51,7 +51,10 @@ function fromSummary(data: Record<string, unknown>): CallModel | NotACall {
   if (line) model.line = phoneOf(line);
   const extension = textOf(inbound ? to.extension : from.extension);
   if (extension) model.extension = extension;
-  if (startedAt) model.startedAt = startedAt;
+  if (startedAt) {
+    model.startedAt = startedAt;
+    model.providerTime = textOf(data.create_time);
+  }
   if (answeredAt) model.answeredAt = answeredAt;
   if (endedAt) model.endedAt = endedAt;
   const talk = secondsBetween(answeredAt, endedAt);
@@ -65,8 +68,10 @@ function fromSummary(data: Record<string, unknown>): CallModel | NotACall {
 function fromLeg(data: Record<string, unknown>): CallModel {
   const from = recordOf(data.from);
   const to = recordOf(data.to);
-  // A leg placed by an employee has `from.extension`; one from outside has only a number.
-  const inbound = textOf(from.extension) === undefined;
+  // A leg placed by an employee has `from.extension`; one from outside has only a number. A leg that a
+  // command started (callback, API call: `command_id`, `callback_initiator`) is ours, whatever its `from`.
+  const byCommand = textOf(data.command_id) !== undefined || textOf(data.callback_initiator) !== undefined || textOf(data.task_id) !== undefined;
+  const inbound = textOf(from.extension) === undefined && textOf(from.number) !== undefined && !byCommand;
   const state = textOf(data.call_state) ?? '';
   const model: CallModel = {
     provider: 'mango',
@@ -82,7 +87,12 @@ function fromLeg(data: Record<string, unknown>): CallModel {
   const extension = textOf(inbound ? to.extension : from.extension);
   if (extension) model.extension = extension;
   const at = toIsoTime(data.timestamp);
-  if (at) model.startedAt = at;
+  if (at) {
+    model.startedAt = at;
+    model.providerTime = textOf(data.timestamp);
+  }
+  const leg = textOf(data.call_id);
+  if (leg) model.eventId = leg;
   if (at && state === 'Connected') model.answeredAt = at;
   return model;
 }

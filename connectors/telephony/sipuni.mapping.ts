@@ -44,8 +44,13 @@ export function extractSipuniCall(payload: TelephonyPayload): CallModel | NotACa
   }
   const extension = inbound ? (textOf(b.short_dst_num) ?? (dstExternal ? undefined : textOf(b.dst_num))) : (textOf(b.short_src_num) ?? textOf(b.src_num));
   if (extension) model.extension = extension;
-  const startedAt = toIsoTime(b.call_start_timestamp) ?? (event === SIPUNI_EVENTS.start ? toIsoTime(b.timestamp) : undefined);
-  if (startedAt) model.startedAt = startedAt;
+  // The payload's own start, never a receipt time: Sipuni repeats event 1 a second later with a later timestamp.
+  const startRaw = textOf(b.call_start_timestamp) ?? (event === SIPUNI_EVENTS.start ? textOf(b.timestamp) : undefined);
+  const startedAt = toIsoTime(startRaw);
+  if (startedAt && startRaw) {
+    model.startedAt = startedAt;
+    model.providerTime = startRaw;
+  }
   const answeredAt = toIsoTime(b.call_answer_timestamp) ?? (event === SIPUNI_EVENTS.answer ? toIsoTime(b.timestamp) : undefined);
   if (answeredAt && model.outcome === 'answered') model.answeredAt = answeredAt;
   if (final) {

@@ -2,6 +2,8 @@ import { LeadgateError } from '../../contracts/errors.js';
 import type { MapResult, Mapper, MapperInput } from '../../contracts/lead-draft.js';
 import { CALL_LEG_NOT_FINAL, callDraft, type CallModel, type NotACall, type TelephonyPayload, type TelephonyProvider } from './call.model.js';
 
+export const SWEPT_NOT_INBOUND = 'swept call the events did not show inbound';
+
 /** A provider's pure reading of one payload into the call model, or a reason it is not a call. */
 export type CallExtractor = (payload: TelephonyPayload, receivedAt: string) => CallModel | NotACall;
 
@@ -49,6 +51,8 @@ export function createCallMapper(provider: TelephonyProvider, extract: CallExtra
     const model = modelOf(extract, payload, input.receivedAt);
     if (isIgnore(model)) return { kind: 'ignore', reason: model.ignore };
     if (!model.final) return { kind: 'ignore', reason: CALL_LEG_NOT_FINAL };
+    // A sweep only guesses the end; it may make a lead only of a call the provider's events showed inbound.
+    if (payload.sweep && model.direction !== 'inbound') return { kind: 'ignore', reason: SWEPT_NOT_INBOUND };
     return callDraft(model, payload.sweep !== undefined);
   };
 }

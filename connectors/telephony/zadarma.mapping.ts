@@ -56,7 +56,10 @@ export function extractZadarmaCall(payload: TelephonyPayload, receivedAt: string
   const extension = textOf(b.internal) ?? (event === 'NOTIFY_ANSWER' ? textOf(b.destination) : undefined);
   if (extension) model.extension = extension;
   const startedAt = toIsoTime(b.call_start, timeZone);
-  if (startedAt) model.startedAt = startedAt;
+  if (startedAt) {
+    model.startedAt = startedAt;
+    model.providerTime = textOf(b.call_start);
+  }
   if (event === 'NOTIFY_ANSWER') model.answeredAt = receivedAt;
   if (final) {
     model.endedAt = receivedAt;

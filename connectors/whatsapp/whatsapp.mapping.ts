@@ -1,5 +1,6 @@
 import type { LeadDraft, LeadSource, Mapper, MapperInput, MapResult } from '../../contracts/lead-draft.js';
 import { contactOf, ignoreReason, isWaBody, splitBody, type WaMessage } from './whatsapp.payload.js';
+import { truncateText } from '../../platform/text/safe-text.js';
 
 const MAX_TEXT = 10_000;
 
@@ -71,14 +72,20 @@ export const mapWhatsAppMessage: Mapper = (input: MapperInput): MapResult => {
   const bsuid = [contact?.user_id, message.from_user_id, message.from].find((v): v is string => Boolean(v) && !digitsOnly.test(v ?? ''));
   if (!waId && !bsuid) return { kind: 'ignore', reason: 'message without a sender' };
 
-  const draft: LeadDraft = { kind: 'lead', contact: { ids: [] }, message: messageText(message).slice(0, MAX_TEXT) };
+  const draft: LeadDraft = { kind: 'lead', contact: { ids: [] }, message: truncateText(messageText(message), MAX_TEXT) };
   if (waId) {
     draft.contact.phones = [`+${waId}`];
     draft.contact.ids?.push({ kind: 'whatsapp', value: waId });
   }
   if (bsuid) draft.contact.ids?.push({ kind: 'whatsapp_bsuid', value: bsuid });
   const name = text(contact?.profile?.name);
-  if (name) draft.contact.name = name.slice(0, 500);
+  if (name) {
+    draft.contact.name = truncateText(name, 500);
+    draft.contact.profileName = truncateText(name, 500);
+  }
+  draft.provider = { name: 'whatsapp', chatId: value.metadata.phone_number_id };
+  if (text(message.id)) draft.provider.messageId = message.id;
+  if (text(message.timestamp)) draft.provider.timestamp = message.timestamp;
   const seconds = Number(message.timestamp);
   if (Number.isFinite(seconds) && seconds > 0) draft.occurredAt = new Date(seconds * 1000).toISOString();
   const source = sourceOf(message);

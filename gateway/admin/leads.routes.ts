@@ -1,21 +1,14 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { LeadgateError } from '../../contracts/errors.js';
-import { eraseContact, type EraseRequest } from '../../normalizer/contact.eraser.js';
-import type { NormalizationOptions } from '../../normalizer/draft.cleaner.js';
-import { closeLead } from '../../normalizer/lead.lifecycle.js';
-import { contactLineage, leadLineage } from '../../normalizer/lineage.query.js';
-import type { Bus } from '../../platform/bus/bus.port.js';
+import type { EraseRequest, IdentityAdminPort } from '../../contracts/identity-admin.js';
 import { readBody } from '../../platform/http/body-reader.js';
-import type { Store } from '../../platform/store/store.port.js';
 import type { Metrics } from '../../platform/telemetry/metrics.js';
 import { validateOrThrow } from '../../platform/validation.js';
 
 export interface LeadsAdminDeps {
-  store: Store;
-  bus: Bus;
+  /** The normalizer's identity operations, wired by the composition root. */
+  identity: IdentityAdminPort;
   metrics: Metrics;
-  /** The configured cleaning rules, so `+7 912…` and `8 912…` erase the same identity. */
-  normalization: NormalizationOptions;
   /** The admin guard (`requireAdminToken`), applied per route so other `/v1` paths keep their own answers. */
   guard: RequestHandler;
 }
@@ -65,20 +58,20 @@ export function createLeadsAdminRouter(deps: LeadsAdminDeps): Router {
 
   router.post('/leads/:id/close', deps.guard, route(async (req, res) => {
     const body = await jsonBody<{ reason?: string }>(req, closeLeadBodySchema, 'close request');
-    const result = await closeLead(deps.store, String(req.params.id), body.reason);
+    const result = await deps.identity.closeLead(String(req.params.id), body.reason);
     if (!result.found) throw new LeadgateError('NOT_FOUND', `No lead "${String(req.params.id)}"`);
     if (!result.alreadyClosed) deps.metrics.leadsClosed.inc();
     res.json({ leadId: req.params.id, status: 'closed', closedAt: result.closedAt, alreadyClosed: result.alreadyClosed, ...(result.reason ? { reason: result.reason } : {}) });
   }));
 
   router.get('/leads/:id/lineage', deps.guard, route(async (req, res) => {
-    const lineage = await leadLineage(deps.store, String(req.params.id));
+    const lineage = await deps.identity.leadLineage(String(req.params.id));
     if (!lineage) throw new LeadgateError('NOT_FOUND', `No lead "${String(req.params.id)}"`);
     res.set('cache-control', 'no-store').json(lineage);
   }));
 
   router.get('/contacts/:id/lineage', deps.guard, route(async (req, res) => {
-    const lineage = await contactLineage(deps.store, String(req.params.id));
+    const lineage = await deps.identity.contactLineage(String(req.params.id));
     if (!lineage) throw new LeadgateError('NOT_FOUND', `No contact "${String(req.params.id)}"`);
     res.set('cache-control', 'no-store').json(lineage);
   }));
@@ -86,7 +79,7 @@ export function createLeadsAdminRouter(deps: LeadsAdminDeps): Router {
   router.post('/admin/contacts/erase', deps.guard, route(async (req, res) => {
     const body = await jsonBody<Record<string, string>>(req, eraseContactBodySchema, 'erase request');
     const request: EraseRequest = { ...(body.phone ? { phone: body.phone } : {}), ...(body.email ? { email: body.email } : {}), ...(body.contactId ? { contactId: body.contactId.trim() } : {}) };
-    const result = await eraseContact(deps.store, deps.bus, request, deps.normalization);
+    const result = await deps.identity.eraseContact(request);
     deps.metrics.contactsErased.inc({ outcome: result.status });
     if (result.status === 'not_found') throw new LeadgateError('NOT_FOUND', 'No contact with that identity');
     res.json(result);

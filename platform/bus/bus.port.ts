@@ -29,8 +29,16 @@ export interface SubscribeOptions {
  * - `publish` resolves only once the record is durable (Kafka: acks=all; embedded: committed and fsynced);
  *   a rejected promise means the record may not be stored and the caller must not acknowledge upstream.
  * - `subscribe` delivers at least once, in order per key; a record's position is committed only after its
- *   handler resolved. A handler that throws is retried (the record is not skipped); handlers that want to
- *   give up on a record publish it to the dead-letter topic themselves and resolve.
+ *   handler resolved. An adapter never skips a record: a handler that throws is retried with backoff until
+ *   it resolves or the subscription stops (then the record stays uncommitted and comes back).
+ *
+ * Poison isolation is layered on top, not left to each handler: Leadgate's consumers subscribe through
+ * `poisonGuardedBus` (poison-guard.ts), which classifies a handler error (failure-class.ts), dead-letters
+ * permanent ones at once and transient ones after a bounded retry (`bus.poison`), and then resolves. So a
+ * guarded handler throws to the adapter only when the dead-letter publish itself fails (the bus is down,
+ * and nothing else could proceed either); no record holds its key longer than the bounded retry, and other
+ * keys of its batch run on meanwhile (keys are processed concurrently; the next batch of the partition
+ * waits at most that bound).
  */
 export interface Bus {
   readonly kind: 'kafka' | 'embedded';

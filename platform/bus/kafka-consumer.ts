@@ -14,7 +14,11 @@ export interface KafkaSubscriptionOptions {
   keyConcurrency: number;
   /** Partitions whose batches are processed at once (each partition's batches stay sequential). */
   partitionsConsumedConcurrently: number;
-  /** Backoff for a throwing handler: it is retried with these bounds until it succeeds or the subscription stops. */
+  /**
+   * Backoff for a throwing handler: it is retried with these bounds until it succeeds or the subscription
+   * stops. Leadgate's handlers are wrapped by the poison guard (bus.port.ts), which throws only when it
+   * cannot even dead-letter, so this loop is what waits out a broker outage.
+   */
   retryInitialMs: number;
   retryMaxMs: number;
   /** How long the broker waits for data before answering an empty fetch; bounds idle delivery latency. */

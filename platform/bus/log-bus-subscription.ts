@@ -133,7 +133,8 @@ export class LogSubscription implements Subscription {
 
   /**
    * Keys run concurrently (bounded), each key's records strictly in order; a failing handler is retried
-   * until it succeeds or the subscription stops. Returns the highest seq below which every record of
+   * until it succeeds or the subscription stops (the poison guard above the bus is what bounds a record:
+   * bus.port.ts). Returns the highest seq below which every record of
    * the batch finished, which is all that may be committed.
    */
   private async process(rows: LogRow[]): Promise<string | undefined> {

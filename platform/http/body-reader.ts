@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { LeadgateError } from '../../contracts/errors.js';
-import { decodeMultipart, decodeUrlencoded, decoderFor, type IgnoredFile } from './form-decoding.js';
+import { decodeMultipart, decodeUrlencoded, type IgnoredFile } from './form-decoding.js';
+import { decodeText, type FormCharsetOptions } from './form-charset.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
 
@@ -44,6 +45,21 @@ function tooLarge(limitBytes: number): LeadgateError {
 }
 
 /**
+ * Requests whose body Node's HTTP parser gave up on (a bad chunk size, an oversized chunk extension, the
+ * request timeout). The parser stops feeding such a request, so without this its reader would wait for an
+ * `end` that never comes and the client would get no answer until the socket was cut.
+ */
+const failedBodies = new WeakMap<IncomingMessage, LeadgateError>();
+const BODY_FAILED = 'leadgate:body-failed';
+
+/** Fails the body read of `req` (now or when it starts) with `err`, so its handler answers a 4xx. */
+export function failRequestBody(req: IncomingMessage, err: LeadgateError): void {
+  if (failedBodies.has(req)) return;
+  failedBodies.set(req, err);
+  req.emit(BODY_FAILED, err);
+}
+
+/**
  * Reads the body bytes, stopping at `limitBytes`. The declared Content-Length is checked first so an
  * honest oversize upload is refused before a byte is buffered; a lying or chunked one is cut off mid-stream.
  */
@@ -53,6 +69,8 @@ export function readRawBody(req: IncomingMessage, limitBytes: number): Promise<B
     req.resume();
     return Promise.reject(tooLarge(limitBytes));
   }
+  const failed = failedBodies.get(req);
+  if (failed) return Promise.reject(failed);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -61,6 +79,7 @@ export function readRawBody(req: IncomingMessage, limitBytes: number): Promise<B
       if (done) return;
       done = true;
       req.off('data', onData);
+      req.off(BODY_FAILED, finish);
       if (err) {
         // Keep draining so the client can read our 413 instead of seeing a reset connection.
         req.resume();
@@ -73,9 +92,10 @@ export function readRawBody(req: IncomingMessage, limitBytes: number): Promise<B
       else chunks.push(chunk);
     };
     req.on('data', onData);
+    req.on(BODY_FAILED, finish);
     req.once('end', () => finish());
-    req.once('error', (cause) => finish(new LeadgateError('BAD_REQUEST', 'The request body was interrupted', { cause })));
-    req.once('aborted', () => finish(new LeadgateError('BAD_REQUEST', 'The request body was interrupted')));
+    req.once('error', (cause) => finish(new LeadgateError('BAD_REQUEST', 'The request body was interrupted', { cause, details: { reason: 'body_interrupted' } })));
+    req.once('aborted', () => finish(new LeadgateError('BAD_REQUEST', 'The request body was interrupted', { details: { reason: 'body_interrupted' } })));
   });
 }
 
@@ -113,7 +133,7 @@ function assertJsonDepth(text: string): void {
 }
 
 function parseJson(raw: Buffer, charset: string | undefined): Record<string, unknown> {
-  let text = decoderFor(charset ?? 'utf-8').decode(raw);
+  let text = decodeText(raw, charset ?? 'utf-8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   assertJsonDepth(text);
   let value: unknown;
@@ -130,7 +150,7 @@ function parseJson(raw: Buffer, charset: string | undefined): Record<string, unk
 }
 
 /** Parses bytes already read; split from reading so fixtures can be parsed exactly as the wire delivers them. */
-export async function parseBody(raw: Buffer, contentTypeHeader: string | undefined): Promise<ParsedBody> {
+export async function parseBody(raw: Buffer, contentTypeHeader: string | undefined, options: FormCharsetOptions = {}): Promise<ParsedBody> {
   const ct = parseContentType(contentTypeHeader);
   const charset = ct?.params.charset?.toLowerCase();
   const base = { raw, files: [] as IgnoredFile[], ...(charset ? { charset } : {}) };
@@ -144,10 +164,10 @@ export async function parseBody(raw: Buffer, contentTypeHeader: string | undefin
     return { ...base, format: 'json', mediaType: ct.mediaType, fields: parseJson(raw, charset) };
   }
   if (ct.mediaType === 'application/x-www-form-urlencoded') {
-    return { ...base, format: 'urlencoded', mediaType: ct.mediaType, fields: decodeUrlencoded(raw, charset) };
+    return { ...base, format: 'urlencoded', mediaType: ct.mediaType, fields: decodeUrlencoded(raw, charset, options) };
   }
   if (ct.mediaType === 'multipart/form-data') {
-    const { fields, files } = await decodeMultipart(raw, contentTypeHeader ?? '', charset);
+    const { fields, files } = await decodeMultipart(raw, contentTypeHeader ?? '', charset, options);
     return { ...base, format: 'multipart', mediaType: ct.mediaType, fields, files };
   }
   throw new LeadgateError('UNSUPPORTED_MEDIA_TYPE', `Content-Type "${ct.mediaType}" is not accepted`, {
@@ -171,8 +191,11 @@ export function bodyLimit(limitBytes: number): RequestHandler {
   };
 }
 
-/** Reads and parses the request body once; later calls for the same request share the result. */
-export function readBody(req: IncomingMessage): Promise<ParsedBody> {
+/**
+ * Reads and parses the request body once; later calls for the same request share the result. `options`
+ * carries the connector's charset fallback and counts only on the first call.
+ */
+export function readBody(req: IncomingMessage, options: FormCharsetOptions = {}): Promise<ParsedBody> {
   let body = bodies.get(req);
   if (!body) {
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
@@ -181,7 +204,7 @@ export function readBody(req: IncomingMessage): Promise<ParsedBody> {
       req.resume();
       body = Promise.reject(new LeadgateError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${encoding}" is not accepted`, { details: { encoding } }));
     } else {
-      body = readRawBody(req, bodyLimits.get(req) ?? DEFAULT_BODY_LIMIT_BYTES).then((raw) => parseBody(raw, req.headers['content-type']));
+      body = readRawBody(req, bodyLimits.get(req) ?? DEFAULT_BODY_LIMIT_BYTES).then((raw) => parseBody(raw, req.headers['content-type'], options));
     }
     bodies.set(req, body);
   }

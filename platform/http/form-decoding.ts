@@ -1,6 +1,7 @@
 import { TextDecoder } from 'node:util';
 import busboy from 'busboy';
 import { LeadgateError } from '../../contracts/errors.js';
+import { decodeText, pickFormCharset, redecodeMultipart, type FormCharsetOptions } from './form-charset.js';
 
 /** What a multipart body carried besides fields: files are counted and described, never kept. */
 export interface IgnoredFile {
@@ -68,87 +69,118 @@ function percentBytes(text: string): Buffer {
 }
 
 /**
- * Decodes `application/x-www-form-urlencoded`. With no declared charset the bytes are tried as UTF-8 and,
- * when that is invalid, as windows-1251: legacy Russian sites post cp1251 without saying so.
+ * Decodes `application/x-www-form-urlencoded`. The charset is chosen in `form-charset.ts` (Content-Type,
+ * `_charset_`, valid UTF-8, the connector's fallback); text that does not decode in it is refused.
  */
-export function decodeUrlencoded(raw: Buffer, declaredCharset: string | undefined): Record<string, unknown> {
+export function decodeUrlencoded(raw: Buffer, declaredCharset: string | undefined, options: FormCharsetOptions = {}): Record<string, unknown> {
   const text = raw.toString('latin1');
   const fields: Record<string, unknown> = {};
   const pairs = text.split('&').filter((p) => p.length > 0);
   if (pairs.length > MAX_FIELDS) {
     throw new LeadgateError('PAYLOAD_TOO_LARGE', `More than ${MAX_FIELDS} form fields`, { details: { maxFields: MAX_FIELDS } });
   }
-  const decode = pickDecoder(pairs, declaredCharset);
-  for (const pair of pairs) {
+  const split = pairs.map((pair) => {
     const eq = pair.indexOf('=');
-    const name = decode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    return { name: percentBytes(eq === -1 ? pair : pair.slice(0, eq)), value: percentBytes(eq === -1 ? '' : pair.slice(eq + 1)) };
+  });
+  const charset = pickFormCharset(split, declaredCharset, options);
+  for (const pair of split) {
+    const name = decodeText(pair.name, charset);
     if (name.length === 0 || name.length > MAX_FIELD_NAME) continue;
-    addField(fields, name, value);
+    addField(fields, name, decodeText(pair.value, charset, name));
   }
   return fields;
 }
 
-function pickDecoder(pairs: string[], declaredCharset: string | undefined): (s: string) => string {
-  if (declaredCharset) {
-    const decoder = decoderFor(declaredCharset);
-    return (s) => decoder.decode(percentBytes(s));
-  }
-  const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-  try {
-    for (const pair of pairs) strictUtf8.decode(percentBytes(pair));
-    const utf8 = new TextDecoder('utf-8');
-    return (s) => utf8.decode(percentBytes(s));
-  } catch {
-    const cp1251 = new TextDecoder('windows-1251');
-    return (s) => cp1251.decode(percentBytes(s));
-  }
+/** A multipart body that cannot be read as a form; `problem` says which rule it broke. */
+function malformedMultipart(message: string, problem: string, cause?: unknown): LeadgateError {
+  return new LeadgateError('BAD_REQUEST', message, { cause, details: { reason: 'malformed_multipart', problem } });
+}
+
+/**
+ * A part's field name as busboy decoded it. An RFC 5987 `name*=UTF-8''%FF%FE` that does not decode comes
+ * back as undefined: refused, because guessing a name would file the value under a field nobody sent.
+ */
+function partName(name: unknown): string {
+  if (typeof name !== 'string') throw malformedMultipart('A multipart part has a field name that cannot be decoded', 'undecodable_field_name');
+  return name;
 }
 
 /**
  * Decodes `multipart/form-data` from bytes already read under the size limit. Files are drained and
- * described, never buffered: a lead form's attachment is not a lead field.
+ * described, never buffered: a lead form's attachment is not a lead field. Every failure, including one
+ * raised on a file part's own stream (a body cut off inside a file), rejects the promise: an `error` event
+ * without a listener would otherwise take the whole process down.
  */
-export function decodeMultipart(raw: Buffer, contentType: string, declaredCharset: string | undefined): Promise<DecodedFields> {
+export function decodeMultipart(raw: Buffer, contentType: string, declaredCharset: string | undefined, options: FormCharsetOptions = {}): Promise<DecodedFields> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       parser = busboy({
         headers: { 'content-type': contentType },
-        defCharset: declaredCharset ?? 'utf8',
+        // Bytes kept as latin1 until the charset is known (`_charset_` may be the last part).
+        defCharset: 'latin1',
         limits: { fields: MAX_FIELDS, parts: MAX_FIELDS, fieldNameSize: MAX_FIELD_NAME, fieldSize: raw.length + 1 },
       });
     } catch (cause) {
       // busboy throws synchronously for a missing or malformed boundary.
-      reject(new LeadgateError('BAD_REQUEST', 'Malformed multipart/form-data header (boundary)', { cause }));
+      reject(new LeadgateError('BAD_REQUEST', 'Malformed multipart/form-data header (boundary)', { cause, details: { reason: 'malformed_multipart', problem: 'bad_boundary' } }));
       return;
     }
-    const fields: Record<string, unknown> = {};
+    const entries: { name: string; value: string }[] = [];
     const files: IgnoredFile[] = [];
     let failed = false;
-    const fail = (err: LeadgateError): void => {
+    const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
-      reject(err);
+      reject(err instanceof LeadgateError ? err : malformedMultipart('Malformed multipart/form-data body', 'malformed_body', err));
     };
-    parser.on('field', (name, value) => addField(fields, name, value));
-    parser.on('file', (field, stream, info) => {
-      const file: IgnoredFile = { field, mimeType: info.mimeType, sizeBytes: 0 };
-      if (info.filename) file.filename = info.filename;
-      files.push(file);
-      stream.on('data', (chunk: Buffer) => {
-        file.sizeBytes += chunk.length;
-      });
-      stream.resume();
-    });
+    /** Listener bodies run inside busboy's write(); a throw there would escape as a 500 or worse. */
+    const guarded =
+      <A extends unknown[]>(fn: (...args: A) => void) =>
+      (...args: A): void => {
+        try {
+          fn(...args);
+        } catch (err) {
+          fail(err);
+        }
+      };
+    parser.on('field', guarded((name: string, value: string) => entries.push({ name: partName(name), value })));
+    parser.on(
+      'file',
+      guarded((field: string, stream: NodeJS.ReadableStream, info: busboy.FileInfo) => {
+        // Listened to first, so a part cut off mid-file is reported here, never as an unhandled 'error'.
+        stream.on('error', (cause) => fail(malformedMultipart('A multipart file part is cut off', 'truncated_part', cause)));
+        stream.resume();
+        const file: IgnoredFile = { field: partName(field), mimeType: info.mimeType, sizeBytes: 0 };
+        if (info.filename) file.filename = info.filename;
+        files.push(file);
+        stream.on('data', (chunk: Buffer) => {
+          file.sizeBytes += chunk.length;
+        });
+      }),
+    );
     const tooMany = (): void =>
       fail(new LeadgateError('PAYLOAD_TOO_LARGE', `More than ${MAX_FIELDS} multipart parts`, { details: { maxFields: MAX_FIELDS } }));
     parser.on('partsLimit', tooMany);
     parser.on('fieldsLimit', tooMany);
-    parser.on('error', (cause) => fail(new LeadgateError('BAD_REQUEST', 'Malformed multipart/form-data body', { cause })));
+    parser.on('error', (cause) => fail(malformedMultipart('Malformed multipart/form-data body', 'malformed_body', cause)));
     parser.on('close', () => {
-      if (!failed) resolve({ fields, files });
+      if (failed) return;
+      try {
+        const decoded = redecodeMultipart(entries, declaredCharset, options);
+        const fields: Record<string, unknown> = {};
+        for (const e of decoded.entries) addField(fields, e.name, e.value);
+        for (const f of files) if (f.filename) f.filename = decoded.decode(f.filename, f.field);
+        resolve({ fields, files });
+      } catch (err) {
+        reject(err);
+      }
     });
-    parser.end(raw);
+    try {
+      parser.end(raw);
+    } catch (cause) {
+      fail(cause);
+    }
   });
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request } from 'express';
 import type { RawEventV1 } from '../../contracts/raw-event.js';
+import { truncateText } from '../text/safe-text.js';
 
 /** Headers whose values are kept on the raw event: useful for debugging and attribution, never secret. */
 const keptHeaders = new Set([
@@ -36,7 +37,7 @@ export function safeHeaders(headers: IncomingHttpHeaders | Record<string, string
       out[name] = REDACTED;
     } else if (keptHeaders.has(name)) {
       const text = Array.isArray(value) ? value.join(', ') : String(value);
-      out[name] = text.slice(0, MAX_HEADER_VALUE);
+      out[name] = truncateText(text, MAX_HEADER_VALUE);
     }
   }
   return out;
@@ -47,7 +48,7 @@ export function requestMeta(req: Request, flags: string[] = []): RawEventV1['met
   const meta: RawEventV1['meta'] = { headers: safeHeaders(req.headers) };
   if (req.ip) meta.remoteIp = req.ip;
   const ua = req.headers['user-agent'];
-  if (ua) meta.userAgent = ua.slice(0, MAX_HEADER_VALUE);
+  if (ua) meta.userAgent = truncateText(ua, MAX_HEADER_VALUE);
   if (flags.length > 0) meta.flags = [...flags];
   return meta;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../telemetry/logger.js';
+import { lockDataDir } from './data-dir.lock.js';
 import { migrate } from './migrate.js';
 import { createPgStore } from './pg-store.js';
 import { createPgliteStore } from './pglite-store.js';
@@ -8,7 +9,16 @@ export type StoreConfig = { kind: 'postgres'; url: string; poolSize?: number } |
 
 /** Opens the configured store and brings its schema up to date; the caller owns `close()`. */
 export async function openStore(config: StoreConfig, logger: Logger): Promise<Store> {
-  const store = config.kind === 'postgres' ? createPgStore({ url: config.url, logger, ...(config.poolSize ? { max: config.poolSize } : {}) }) : await createPgliteStore({ dataDir: config.dataDir, logger });
+  const onDisk = config.kind === 'embedded' && config.dataDir !== undefined && config.dataDir !== '' && !config.dataDir.includes('://');
+  const unlock = onDisk ? lockDataDir(config.dataDir as string) : undefined;
+  let opened: Store;
+  try {
+    opened = config.kind === 'postgres' ? createPgStore({ url: config.url, logger, ...(config.poolSize ? { max: config.poolSize } : {}) }) : await createPgliteStore({ dataDir: config.dataDir, logger });
+  } catch (err) {
+    unlock?.();
+    throw err;
+  }
+  const store: Store = unlock ? withRelease(opened, unlock) : opened;
   try {
     await migrate(store, logger);
     return store;
@@ -16,4 +26,17 @@ export async function openStore(config: StoreConfig, logger: Logger): Promise<St
     await store.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The store whose `close()` also releases the data directory's lock. */
+function withRelease(store: Store, release: () => void): Store {
+  const close = store.close.bind(store);
+  store.close = async () => {
+    try {
+      await close();
+    } finally {
+      release();
+    }
+  };
+  return store;
 }

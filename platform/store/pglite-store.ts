@@ -5,9 +5,11 @@ const fdatasync = promisify(fdatasyncCb);
 const close = promisify(closeCb);
 const open = promisify(openCb);
 import { join, resolve } from 'node:path';
-import { PGlite, types, type Results, type Transaction } from '@electric-sql/pglite';
+import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
 import { LeadgateError } from '../../contracts/errors.js';
 import type { Logger } from '../telemetry/logger.js';
+import { initialiseInChild, isInitialised } from './pglite-first-open.js';
+import { openPglite } from './pglite-open.js';
 import type { Queryable, SqlParam, Store } from './store.port.js';
 
 export interface PgliteStoreOptions {
@@ -101,19 +103,16 @@ class WalSyncer {
  */
 export async function createPgliteStore(options: PgliteStoreOptions): Promise<Store> {
   const started = Date.now();
+  // `memory://` and the like are PGlite's own in-memory forms: nothing on disk to fsync or to initialise apart.
+  const onDisk = options.dataDir !== undefined && options.dataDir !== '' && !options.dataDir.includes('://');
   let db: PGlite;
   try {
-    db = await PGlite.create({
-      dataDir: options.dataDir === '' ? undefined : options.dataDir,
-      relaxedDurability: false,
-      parsers: { [types.INT8]: (value: string) => value },
-    });
+    if (onDisk && !isInitialised(options.dataDir as string)) await initialiseInChild(options.dataDir as string);
+    db = await openPglite(options.dataDir === '' ? undefined : options.dataDir);
   } catch (err) {
     throw new LeadgateError('STORE_UNAVAILABLE', `Cannot open the embedded database: ${String(err)}`, { retriable: false, cause: err });
   }
   options.logger.debug({ dataDir: options.dataDir ?? 'memory', ms: Date.now() - started }, 'store.embedded_opened');
-  // `memory://` and the like are PGlite's own in-memory forms: nothing on disk to fsync.
-  const onDisk = options.dataDir !== undefined && options.dataDir !== '' && !options.dataDir.includes('://');
   const wal = onDisk ? new WalSyncer(resolve(options.dataDir as string, 'pg_wal')) : undefined;
   let closing: Promise<void> | undefined;
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { OperationalMetrics } from './ops-metrics.js';
 
 /**
  * All Prometheus metrics of one process, on one registry (so tests can build isolated instances).
@@ -26,6 +27,20 @@ export class Metrics {
     name: 'leadgate_normalizer_records_total',
     help: 'Raw events processed by the normalizer, by outcome (lead_created, activity, ignored, duplicate, dead_lettered).',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly poisonRecords = new Counter({
+    name: 'leadgate_bus_poison_records_total',
+    help: 'Records a consumer gave up on (platform/bus/poison-guard.ts), by stage, topic, failure (permanent, repeated, exhausted) and action (dead_lettered, skipped).',
+    labelNames: ['stage', 'topic', 'failure', 'action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly handlerRetries = new Counter({
+    name: 'leadgate_bus_handler_retries_total',
+    help: 'Handler attempts that failed with a retriable error and were retried after a backoff, by stage and topic.',
+    labelNames: ['stage', 'topic'] as const,
     registers: [this.registry],
   });
 
@@ -172,6 +187,9 @@ export class Metrics {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
+
+  // --- operational metrics (scrape-time gauges, build info, results by code): see ops-metrics.ts ---
+  readonly ops = new OperationalMetrics(this.registry);
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });

@@ -31,6 +31,8 @@ export interface WebhookDestinationConfig extends DestinationCommon {
   url: string;
   token?: string;
   hmacSecret?: string;
+  /** Standard Webhooks signing secret (`whsec_<base64>`): `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
+  webhookSecret?: string;
   /**
    * Optional `GET <lookupUrl>?idempotencyKey=<key>` → 200 (the receiver has it) or 404: asked before a
    * send that may be a repeat, for receivers that do not deduplicate by Idempotency-Key themselves.
@@ -81,6 +83,7 @@ interface NoWebhookKeys {
   url?: undefined;
   token?: undefined;
   hmacSecret?: undefined;
+  webhookSecret?: undefined;
   lookupUrl?: undefined;
 }
 
@@ -139,6 +142,7 @@ export const destinationConfigSchema = {
     url: httpUrl,
     token: { type: 'string', minLength: 1 },
     hmacSecret: { type: 'string', minLength: 8 },
+    webhookSecret: { type: 'string', pattern: '^whsec_[A-Za-z0-9+/]{16,}={0,2}$' },
     lookupUrl: httpUrl,
     bitrix24: {
       type: 'object',

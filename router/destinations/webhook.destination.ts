@@ -6,13 +6,15 @@ import type { WebhookDestinationConfig } from './destination.config.js';
 import type { Delivery } from '../../contracts/delivery.js';
 import type { Destination, DeliveryReceipt, SendContext } from './destination.port.js';
 import { mapHttpError } from './http-error.mapper.js';
+import { signStandardWebhook } from './standard-webhooks.signer.js';
 import { lookupWebhookRecord } from './webhook-lookup.js';
 
 /**
  * The generic CRM webhook: POSTs `{event: <delivery kind>, idempotencyKey, ownerId, lead, callback?,
  * mergedContactId?}` with the delivery's `Idempotency-Key`, so a CRM that
  * honours the header never creates a second record for a retried request. Optional bearer token and
- * `X-Leadgate-Signature: sha256=<hex HMAC of the exact body>` with a timestamp against replays.
+ * Standard Webhooks headers (`webhookSecret`), and the older `X-Leadgate-Signature: sha256=<hex HMAC>`
+ * with a timestamp when `hmacSecret` is set.
  * A receiver that does not deduplicate by that key can offer `lookupUrl`: a delivery that may already
  * have arrived (in doubt after a crash, or a retry) is looked up there first and not sent again if found.
  */
@@ -54,6 +56,7 @@ export class WebhookDestination implements Destination {
       'user-agent': 'leadgate',
     };
     if (this.config.token) headers.authorization = `Bearer ${this.config.token}`;
+    if (this.config.webhookSecret) Object.assign(headers, signStandardWebhook(this.config.webhookSecret, delivery.idempotencyKey, body));
     if (this.config.hmacSecret) {
       const timestamp = Math.floor(Date.now() / 1000).toString();
       const digest = createHmac('sha256', this.config.hmacSecret).update(`${timestamp}.${body}`).digest('hex');

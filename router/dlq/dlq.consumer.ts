@@ -4,6 +4,8 @@ import { Topics } from '../../contracts/topics.js';
 import type { Bus, BusRecord, Subscription } from '../../platform/bus/bus.port.js';
 import type { Metrics } from '../../platform/telemetry/metrics.js';
 import type { DeadLetterIndex } from './dead-letter.index.js';
+import { classifyFailure } from '../../platform/bus/failure-class.js';
+import { storableCopy } from '../../platform/dead-letter.js';
 
 /**
  * Records every dead letter of `leads.dlq.v1` in the DLQ index. Runs with the router role, in its own
@@ -42,8 +44,21 @@ export class DeadLetterRecorder {
       ...(value.destinationId ? { destinationId: value.destinationId } : {}),
       ...(value.response ? { response: value.response } : {}),
     };
-    if (await this.deps.index.record(letter)) {
+    if (await this.recordStorable(letter)) {
       this.deps.metrics.deadLettersIndexed.inc({ stage: letter.stage, destination: letter.destinationId ?? '' });
+    }
+  }
+
+  /**
+   * A letter the store refuses for its content (the poison that was parked, e.g. a lone surrogate that
+   * Kafka carried but jsonb does not take) is indexed with a storable copy of the record rather than not at all.
+   */
+  private async recordStorable(letter: DeadLetter): Promise<boolean> {
+    try {
+      return await this.deps.index.record(letter);
+    } catch (err) {
+      if (classifyFailure(err).kind !== 'permanent') throw err;
+      return this.deps.index.record({ ...letter, reason: storableCopy(letter.reason) as string, record: storableCopy(letter.record), recordAltered: true });
     }
   }
 }

@@ -32,7 +32,8 @@ function isDelivery(value: unknown): value is Delivery {
 export class DeadLetterReplayer {
   constructor(private readonly deps: { bus: Bus; index: DeadLetterIndex; logger: Logger }) {}
 
-  async replay(selection: ReplaySelection): Promise<ReplayOutcome[]> {
+  /** `onProgress(done, total)` after each letter, for the CLI's progress bar. */
+  async replay(selection: ReplaySelection, onProgress?: (done: number, total: number) => void): Promise<ReplayOutcome[]> {
     const { index } = this.deps;
     let entries: DeadLetterEntry[];
     if (selection.id !== undefined) {
@@ -42,7 +43,10 @@ export class DeadLetterReplayer {
       entries = await index.list({ ...selection, includeReplayed: false, limit: selection.limit ?? 10_000 });
     }
     const outcomes: ReplayOutcome[] = [];
-    for (const entry of entries) outcomes.push(await this.replayOne(entry));
+    for (const entry of entries) {
+      outcomes.push(await this.replayOne(entry));
+      onProgress?.(outcomes.length, entries.length);
+    }
     return outcomes;
   }
 

@@ -1,5 +1,5 @@
 import express, { Router, type Request } from 'express';
-import { requireAdminToken } from '../../gateway/admin-auth.js';
+import { requireAdminToken } from '../../platform/http/admin-auth.js';
 import { LeadgateError } from '../../contracts/errors.js';
 import type { DeadLetterIndex } from './dead-letter.index.js';
 import type { DeadLetterReplayer, ReplaySelection } from './dlq.replayer.js';

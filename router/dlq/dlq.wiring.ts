@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ExtraRouter } from '../../gateway/app.js';
+import type { ExtraRouter } from '../../platform/http/extra-router.js';
 import type { Bus } from '../../platform/bus/bus.port.js';
 import type { Store } from '../../platform/store/store.port.js';
 import type { Metrics } from '../../platform/telemetry/metrics.js';

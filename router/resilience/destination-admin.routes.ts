@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireAdminToken } from '../../gateway/admin-auth.js';
+import { requireAdminToken } from '../../platform/http/admin-auth.js';
 import { LeadgateError } from '../../contracts/errors.js';
 import type { DestinationParking } from './destination-parking.js';
 

@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import type { MapResult } from '../../contracts/lead-draft.js';
 import type { RawEventV1 } from '../../contracts/raw-event.js';
 import { Topics } from '../../contracts/topics.js';
 import type { ConnectorContext, IngestRequest, IngestResult } from '../../connectors/connector.port.js';
@@ -18,10 +17,11 @@ import type { Store } from '../../platform/store/store.port.js';
 import { Metrics } from '../../platform/telemetry/metrics.js';
 import { DovecotServer, DOVECOT_START_TIMEOUT_MS } from '../support/dovecot.js';
 import { RecordingBus, waitFor } from '../support/recording-bus.js';
+import { deliveredRecord, readGoldenCase, type GoldenCase } from '../support/golden-channels.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/email');
 const eml = (name: string): Buffer => readFileSync(join(fixtures, `${name}.eml`));
-const golden = (name: string): MapResult => (JSON.parse(readFileSync(join(fixtures, `${name}.case.json`), 'utf8')) as { expected: MapResult }).expected;
+const golden = (name: string): GoldenCase => readGoldenCase('email', name);
 const mailbox = JSON.parse(readFileSync(join(fixtures, 'mailbox.config.json'), 'utf8')) as Partial<EmailConfig>;
 
 /** A unique, well-formed message; `n` shows in the subject so order is visible in failures. */
@@ -127,8 +127,10 @@ describe('e-mail connector on a real Dovecot', () => {
       expect(event).toMatchObject({ channel: 'email', connector: { id: h.id, kind: 'email' } });
       // Never the MIME: no transfer encodings or base64 on the bus, only decoded text and metadata.
       expect(JSON.stringify(event.payload)).not.toMatch(/Content-Transfer-Encoding|JVBERi0/);
-      const mapped = emailConnector.mapper({ channel: 'email', connectorId: h.id, payload: event.payload, meta: event.meta, receivedAt: '2024-06-01T00:00:00.000Z' });
-      expect({ name, mapped }).toEqual({ name, mapped: golden(name) });
+      // The full delivered record of the golden case, now from the real mailbox instead of the parser alone.
+      const spec = golden(name);
+      const record = deliveredRecord({ ...event, id: 'golden-raw', connector: { id: 'golden', kind: 'email' }, receivedAt: spec.receivedAt }, 'email');
+      expect({ name, record }).toEqual({ name, record: spec.expected?.[0] });
     }
     const keys = h.bus.on(Topics.raw).map((r) => r.key);
     expect(keys[0]).toBe(`${h.id}:<20240514093005.4F2A1C0012@mail.example.ru>`);

@@ -8,7 +8,8 @@ import type { LeadV1 } from '../../contracts/lead.js';
 import type { RawEventV1 } from '../../contracts/raw-event.js';
 import { Topics } from '../../contracts/topics.js';
 import { createLeadsAdminRouter } from '../../gateway/admin/leads.routes.js';
-import { requireAdminToken } from '../../gateway/admin-auth.js';
+import { requireAdminToken } from '../../platform/http/admin-auth.js';
+import { createIdentityAdmin } from '../../normalizer/identity-admin.service.js';
 import { Normalizer } from '../../normalizer/normalizer.service.js';
 import type { BusRecord } from '../../platform/bus/bus.port.js';
 import { errorHandler } from '../../platform/http/error-handler.js';
@@ -47,7 +48,7 @@ describe('identity admin API and erasure reach', () => {
     const metrics = new Metrics({ defaultMetrics: false });
     normalizer = new Normalizer({ bus, store, plugins: new Map([['draft', draftPlugin]]), metrics, logger, defaultRegion: 'RU', mergeWindowMinutes: 1440, mergeWindows: { call: 60, promo: 5 } });
     app = express();
-    app.use('/v1', createLeadsAdminRouter({ store, bus, metrics, normalization: { defaultRegion: 'RU' }, guard: requireAdminToken(TOKEN) }));
+    app.use('/v1', createLeadsAdminRouter({ identity: createIdentityAdmin(store, bus, { defaultRegion: 'RU' }), metrics, guard: requireAdminToken(TOKEN) }));
     app.use(errorHandler(logger));
   });
 

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { connectorPlugins } from '../../connectors/registry.js';
 import type { ContactErasedV1, LeadV1 } from '../../contracts/lead.js';
@@ -14,35 +12,16 @@ import { openStore } from '../../platform/store/open-store.js';
 import type { Store } from '../../platform/store/store.port.js';
 import { Metrics } from '../../platform/telemetry/metrics.js';
 import { RecordingBus } from '../support/recording-bus.js';
+import { runLeadgate, type CliResult } from '../support/leadgate-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 /**
  * `leadgate replay` and `leadgate contacts erase` as an operator runs them: real OS processes (through
  * tsx) against a PostgreSQL store and the embedded bus in it, so what they publish lands in `bus_log`.
  */
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const logger = pino({ level: 'silent' });
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function leadgate(args: string[]): Promise<CliResult> {
-  // Without the variables that would point the CLI at another bus or store than the config's.
-  const env: NodeJS.ProcessEnv = { ...process.env, LEADGATE_LOG_LEVEL: 'warn' };
-  for (const name of ['LEADGATE_KAFKA_BROKERS', 'LEADGATE_DATABASE_URL', 'LEADGATE_DATA_DIR', 'LEADGATE_BUS_NAMESPACE', 'LEADGATE_CONFIG']) delete env[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/leadgate.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const leadgate = (args: string[]): Promise<CliResult> => runLeadgate(args);
 
 const phone = '+79125550101';
 const email = 'cli.person@example.com';

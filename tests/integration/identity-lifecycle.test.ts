@@ -8,7 +8,8 @@ import type { ContactErasedV1, LeadV1 } from '../../contracts/lead.js';
 import type { RawEventV1 } from '../../contracts/raw-event.js';
 import { Topics } from '../../contracts/topics.js';
 import { createLeadsAdminRouter } from '../../gateway/admin/leads.routes.js';
-import { requireAdminToken } from '../../gateway/admin-auth.js';
+import { requireAdminToken } from '../../platform/http/admin-auth.js';
+import { createIdentityAdmin } from '../../normalizer/identity-admin.service.js';
 import { Normalizer } from '../../normalizer/normalizer.service.js';
 import { replayRawEvents } from '../../normalizer/replay.service.js';
 import type { BusRecord } from '../../platform/bus/bus.port.js';
@@ -70,7 +71,7 @@ describe('identity lifecycle: windows, closing, lineage, erasure, replay', () =>
       defaultRegion: 'RU', mergeWindowMinutes: 1440, mergeWindows: { call: 60 }, normalization: { name: { titleCase: true } },
     });
     app = express();
-    app.use('/v1', createLeadsAdminRouter({ store, bus, metrics, normalization: { defaultRegion: 'RU' }, guard: requireAdminToken(TOKEN) }));
+    app.use('/v1', createLeadsAdminRouter({ identity: createIdentityAdmin(store, bus, { defaultRegion: 'RU' }), metrics, guard: requireAdminToken(TOKEN) }));
     app.use(errorHandler(logger));
   });
 
@@ -121,10 +122,14 @@ describe('identity lifecycle: windows, closing, lineage, erasure, replay', () =>
     expect(merged.contact.id).toBe(older.contact.id);
     expect(merged.mergedContactIds).toEqual([younger.contact.id]);
     expect(older.mergedContactIds).toBeUndefined();
+    // The linking request joins the person's youngest open lead (the e-mail's), which moved to the survivor.
+    expect(merged).toMatchObject({ type: 'lead.activity', leadId: younger.leadId });
 
     await request(app).get(`/v1/leads/${older.leadId}/lineage`).expect(401);
     const res = await request(app).get(`/v1/leads/${older.leadId}/lineage`).set('authorization', `Bearer ${TOKEN}`).expect(200);
-    expect(res.body.lead.map((e: { eventKey: string }) => e.eventKey).sort()).toEqual([a.key, link.key].sort());
+    expect(res.body.lead.map((e: { eventKey: string }) => e.eventKey)).toEqual([a.key]);
+    const youngest = await request(app).get(`/v1/leads/${younger.leadId}/lineage`).set('authorization', `Bearer ${TOKEN}`).expect(200);
+    expect(youngest.body.lead.map((e: { eventKey: string }) => e.eventKey).sort()).toEqual([b.key, link.key].sort());
     expect(res.body.contact.map((e: { eventKey: string }) => e.eventKey).sort()).toEqual([a.key, b.key, link.key].sort());
     expect(res.body.contact[0]).toMatchObject({ connectorId: 'c1', outcome: 'lead', raw: { payload: { draft: expect.any(Object) } } });
     expect(res.body.contactCreatedBy).toBe(a.key);
@@ -137,6 +142,7 @@ describe('identity lifecycle: windows, closing, lineage, erasure, replay', () =>
     const t0 = Date.now();
     const a = record(lead({ phones: [phone], name: 'Erase Me' }, { message: 'call me' }), { at: new Date(t0).toISOString() });
     await normalizer.handle(a);
+    const phoneLead = last();
     await normalizer.handle(record(lead({ emails: [email] }), { at: new Date(t0 + 1000).toISOString() }));
     const emailLead = last();
     await normalizer.handle(record(lead({ phones: [phone], emails: [email] }), { at: new Date(t0 + 2000).toISOString() }));
@@ -158,7 +164,8 @@ describe('identity lifecycle: windows, closing, lineage, erasure, replay', () =>
 
     const erased = bus.records.filter((r) => r.headers.type === 'contact.erased').map((r) => r.value as ContactErasedV1);
     expect(erased[erased.length - 1]).toMatchObject({ type: 'contact.erased', contactId: victim.contact.id, mergedContactIds: [emailLead.contact.id] });
-    expect(erased[erased.length - 1].leadIds.sort()).toEqual([victim.leadId, emailLead.leadId].sort());
+    expect(victim.leadId).toBe(emailLead.leadId);
+    expect(erased[erased.length - 1].leadIds.sort()).toEqual([phoneLead.leadId, emailLead.leadId].sort());
 
     await request(app).post('/v1/admin/contacts/erase').set('authorization', `Bearer ${TOKEN}`).send({ email }).expect(200, /already_erased/);
     await request(app).post('/v1/admin/contacts/erase').set('authorization', `Bearer ${TOKEN}`).send({ email: 'nobody@example.com' }).expect(404);

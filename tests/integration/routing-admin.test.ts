@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import { requireAdminToken } from '../../gateway/admin-auth.js';
+import { requireAdminToken } from '../../platform/http/admin-auth.js';
 import { errorHandler, notFoundHandler } from '../../platform/http/error-handler.js';
 import type { Store } from '../../platform/store/store.port.js';
 import { Metrics } from '../../platform/telemetry/metrics.js';

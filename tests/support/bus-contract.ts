@@ -1,4 +1,11 @@
+import pino from 'pino';
+import { LeadgateError } from '../../contracts/errors.js';
+import type { DeadLetter } from '../../contracts/delivery.js';
+import { Topics } from '../../contracts/topics.js';
 import type { Bus, BusRecord, Subscription } from '../../platform/bus/bus.port.js';
+import { namespacedBus } from '../../platform/bus/namespaced-bus.js';
+import { poisonGuardedBus } from '../../platform/bus/poison-guard.js';
+import { Metrics } from '../../platform/telemetry/metrics.js';
 
 export interface BusContractFixture {
   bus: Bus;
@@ -223,6 +230,98 @@ export function describeBusContract(name: string, factory: BusContractFactory): 
       );
       await waitUntil(() => seen.length >= 1, 'the record published before close');
       expect(seen).toEqual([0]);
+    });
+
+    /**
+     * Poison isolation, through the guard every Leadgate consumer subscribes with (platform/bus/poison-guard.ts),
+     * over this adapter. Namespaced, so the dead letters of one run have their own DLQ topic.
+     */
+    describe('through the poison guard', () => {
+      const policy = { attempts: 4, sameFailureLimit: 2, initialMs: 10, maxMs: 50 };
+      let metrics: Metrics;
+      let letters: DeadLetter[];
+      let guarded: Bus;
+
+      beforeEach(async () => {
+        const ns = namespacedBus(bus(), `bc${run}${Math.random().toString(36).slice(2, 6)}`);
+        metrics = new Metrics();
+        guarded = poisonGuardedBus(ns, { logger: pino({ level: 'silent' }), metrics, policy });
+        letters = [];
+        const isFirst = firstDelivery();
+        track(await ns.subscribe(Topics.dlq, groupFor('dlq-reader'), async (r) => {
+          if (isFirst(r)) letters.push(r.value as DeadLetter);
+        }));
+      });
+
+      const econnreset = (): Error => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+
+      test('a permanent failure is dead-lettered at once with its position; later records of its key and of other keys are delivered', async () => {
+        const topic = topicFor('poison');
+        const [a, b] = [`poison-${run}-a`, `poison-${run}-b`];
+        for (let seq = 0; seq < 5; seq++) await guarded.publish(topic, a, { run, seq });
+        for (let seq = 5; seq < 10; seq++) await guarded.publish(topic, b, { run, seq });
+        let poisonAttempts = 0;
+        let poisonOffset = '';
+        const processed = new Set<number>();
+        track(await guarded.subscribe(topic, groupFor('poison'), async (r) => {
+          if (!isSeq(r.value)) return;
+          if (r.value.seq === 0) {
+            poisonAttempts++;
+            poisonOffset = r.offset;
+            throw new LeadgateError('VALIDATION_FAILED', 'record 0 is bad');
+          }
+          processed.add(r.value.seq);
+        }));
+        await waitUntil(() => processed.size >= 9 && letters.length >= 1, 'nine records and one dead letter');
+        expect([...processed].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        expect(poisonAttempts).toBe(1);
+        expect(letters).toHaveLength(1);
+        expect(letters[0]).toMatchObject({ v: 1, code: 'VALIDATION_FAILED', sourceTopic: topic, key: a, sourceOffset: poisonOffset, attempts: 1, failure: 'permanent', record: { run, seq: 0 } });
+        expect(typeof letters[0].sourcePartition).toBe('number');
+        expect(await metrics.registry.getSingleMetricAsString('leadgate_bus_poison_records_total')).toMatch(/failure="permanent",action="dead_lettered"} 1/);
+      });
+
+      test('a transient failure is retried until it succeeds; one that persists is dead-lettered after the bound and its key moves on', async () => {
+        const topic = topicFor('transient');
+        const key = `transient-${run}`;
+        for (let seq = 0; seq < 3; seq++) await guarded.publish(topic, key, { run, seq });
+        const attempts = new Map<number, number>();
+        const processed: number[] = [];
+        track(await guarded.subscribe(topic, groupFor('transient'), async (r) => {
+          if (!isSeq(r.value)) return;
+          const n = (attempts.get(r.value.seq) ?? 0) + 1;
+          attempts.set(r.value.seq, n);
+          if (r.value.seq === 0 && n <= 2) throw econnreset();
+          if (r.value.seq === 1) throw econnreset();
+          processed.push(r.value.seq);
+        }));
+        await waitUntil(() => processed.includes(2) && letters.length >= 1, 'the last record and the dead letter');
+        expect(processed).toEqual([0, 2]);
+        expect(attempts.get(0)).toBe(3);
+        expect(attempts.get(1)).toBe(policy.attempts);
+        expect(letters).toHaveLength(1);
+        expect(letters[0]).toMatchObject({ code: 'STORE_UNAVAILABLE', key, attempts: policy.attempts, failure: 'exhausted', record: { run, seq: 1 } });
+      });
+
+      test('an unclassified failure that repeats the same way is dead-lettered after sameFailureLimit attempts', async () => {
+        const topic = topicFor('repeated');
+        const key = `repeated-${run}`;
+        await guarded.publish(topic, key, { run, seq: 0 });
+        await guarded.publish(topic, key, { run, seq: 1 });
+        let tries = 0;
+        const processed: number[] = [];
+        track(await guarded.subscribe(topic, groupFor('repeated'), async (r) => {
+          if (!isSeq(r.value)) return;
+          if (r.value.seq === 0) {
+            tries++;
+            throw new Error('the same odd failure');
+          }
+          processed.push(r.value.seq);
+        }));
+        await waitUntil(() => processed.includes(1) && letters.length >= 1, 'the next record and the dead letter');
+        expect(tries).toBe(policy.sameFailureLimit);
+        expect(letters[0]).toMatchObject({ code: 'INTERNAL', failure: 'repeated', attempts: policy.sameFailureLimit, reason: 'the same odd failure' });
+      });
     });
   });
 }

@@ -2,6 +2,9 @@ import { buildConfig } from '../../config/config.loader.js';
 import { LeadgateError } from '../../contracts/errors.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -68,5 +71,52 @@ describe('config', () => {
       buildConfig({ connectors: [{ id: 'site', kind: 'forms', unknownSetting: true }, { id: 'site', kind: 'forms' }] }, {}),
     );
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^\/connectors\/0: unknown key "unknownSetting"/), '/connectors/1/id: duplicate connector id "site"']));
+  });
+});
+
+describe('config references and environment', () => {
+  const base = { router: { owners: [{ id: 'a' }], destination: { kind: 'webhook', url: 'http://crm' } } };
+
+  test('a lower-case or malformed reference is an error naming the key, not a literal', () => {
+    const problems = problemsOf(() => buildConfig({ ...base, admin: { token: '${admin_token}' }, server: { host: '${HOST NAME}' }, bus: { namespace: 'x${OPEN' } }, { admin_token: 'x'.repeat(20) }));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/admin\/token: malformed reference "\$\{admin_token\}".*\$\{ADMIN_TOKEN\}/),
+        expect.stringMatching(/^\/server\/host: malformed reference "\$\{HOST NAME\}"/),
+        expect.stringMatching(/^\/bus\/namespace: unclosed reference/),
+      ]),
+    );
+  });
+
+  test('every missing variable is reported at once', () => {
+    const problems = problemsOf(() => buildConfig({ ...base, admin: { token: '${ADMIN_TOKEN}' }, router: { ...base.router, destination: { ...base.router.destination, token: '${CRM_TOKEN}' } } }, {}));
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^\/admin\/token: .*ADMIN_TOKEN is not set/), expect.stringMatching(/^\/router\/destination\/token: .*CRM_TOKEN is not set/)]));
+  });
+
+  test('${X:-default} falls back when unset or empty; $${ is a literal', () => {
+    const input = { ...base, server: { host: '${HOST:-127.0.0.1}' }, bus: { namespace: '${NS:-tenant_a}' }, router: { ...base.router, destination: { ...base.router.destination, token: 'a$${b}' } } };
+    const config = buildConfig(input, { NS: '' });
+    expect(config.server.host).toBe('127.0.0.1');
+    expect(config.bus.namespace).toBe('tenant_a');
+    expect(config.router.destination.token).toBe('a${b}');
+    expect(buildConfig(input, { HOST: '10.0.0.1' }).server.host).toBe('10.0.0.1');
+  });
+
+  test('*_FILE secrets: for references and for the overrides, one trailing newline dropped', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leadgate-secret-'));
+    writeFileSync(join(dir, 'admin'), 'admin-token-from-a-file-0123\n');
+    writeFileSync(join(dir, 'crm'), 'crm-token');
+    const config = buildConfig({ ...base, router: { ...base.router, destination: { ...base.router.destination, token: '${CRM_TOKEN}' } } }, { LEADGATE_ADMIN_TOKEN_FILE: join(dir, 'admin'), CRM_TOKEN_FILE: join(dir, 'crm') });
+    expect(config.admin.token).toBe('admin-token-from-a-file-0123');
+    expect(config.router.destination.token).toBe('crm-token');
+    expect(problemsOf(() => buildConfig(base, { LEADGATE_ADMIN_TOKEN_FILE: join(dir, 'missing') }))).toEqual([expect.stringMatching(/^LEADGATE_ADMIN_TOKEN_FILE=.*missing: cannot read the file \(ENOENT\)/)]);
+  });
+
+  test('a bad override is one error naming the variable; secrets are not echoed', () => {
+    expect(problemsOf(() => buildConfig(base, { LEADGATE_PORT: 'abc' }))).toEqual(['LEADGATE_PORT="abc" (server.port): must be integer']);
+    expect(problemsOf(() => buildConfig(base, { LEADGATE_PORT: '70000' }))).toEqual(['LEADGATE_PORT="70000" (server.port): must be <= 65535']);
+    const problems = problemsOf(() => buildConfig(base, { LEADGATE_ADMIN_TOKEN: 'short' }));
+    expect(problems).toEqual([expect.stringMatching(/^LEADGATE_ADMIN_TOKEN \(admin\.token\): must NOT have fewer than 16 characters/)]);
+    expect(problems.join()).not.toContain('short"');
   });
 });

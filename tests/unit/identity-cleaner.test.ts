@@ -32,3 +32,17 @@ describe('cleanContact', () => {
     expect(c.unparsed).toEqual(['n/a']);
   });
 });
+
+describe('cleanContact and the region', () => {
+  test("the region given decides national spellings; what cannot be read stays raw, never an identity", () => {
+    const draft = { kind: 'lead' as const, contact: { phones: ['8 029 123-45-67', 'тел: +7 912 345-67-89 вн. 12', '8 912 345-67-89 или 8 913 000-11-22'], emails: ['Анна <Anna@Example.com>', 'iv..an@example.com'] } };
+    const by = cleanContact(draft, { defaultRegion: 'BY' });
+    expect(by.phones).toEqual(['+375291234567', '+79123456789']);
+    expect(by.extensions).toEqual({ '+79123456789': '12' });
+    expect(by.emails).toEqual(['anna@example.com']);
+    expect(by.unparsed).toEqual(['8 912 345-67-89 или 8 913 000-11-22', 'iv..an@example.com']);
+    const ru = cleanContact(draft, { defaultRegion: 'RU' });
+    expect(ru.phones).toEqual(['+79123456789']);
+    expect(ru.unparsed).toEqual(['8 029 123-45-67', '8 912 345-67-89 или 8 913 000-11-22', 'iv..an@example.com']);
+  });
+});

@@ -1,0 +1,26 @@
+import type { Channel } from '../../contracts/raw-event.js';
+import type { ConnectorPlugin } from '../../connectors/connector.port.js';
+import { telegramConnector } from '../../connectors/telegram/telegram.connector.js';
+import { whatsappConnector } from '../../connectors/whatsapp/whatsapp.connector.js';
+
+/** The golden cases of both messengers run in channel-golden.test.ts; this file keeps the robustness check. */
+interface Kind {
+  name: string;
+  channel: Channel;
+  plugin: ConnectorPlugin<never>;
+}
+
+const kinds: Kind[] = [
+  { name: 'telegram', channel: 'telegram', plugin: telegramConnector as unknown as ConnectorPlugin<never> },
+  { name: 'whatsapp', channel: 'whatsapp', plugin: whatsappConnector as unknown as ConnectorPlugin<never> },
+];
+
+describe('mapper robustness', () => {
+  const garbage: unknown[] = [{}, { update_id: 'x' }, { object: 'page', entry: 'nope' }, { update_id: 1, message: { text: 'no chat' } }, { entry: [{ changes: [{}] }] }];
+  it.each(kinds)('$name ignores payloads that are not its wire format instead of throwing', (kind) => {
+    for (const payload of garbage) {
+      const result = kind.plugin.mapper({ channel: kind.channel, connectorId: 'golden', payload: payload as Record<string, unknown>, meta: {}, receivedAt: '2026-05-14T09:31:00.000Z' });
+      expect(result.kind).toBe('ignore');
+    }
+  });
+});
