@@ -25,9 +25,10 @@ export interface RetryEnvelope {
 }
 
 /**
- * Sends one delivery: skips it when the ledger says it arrived, retries transient failures in place a few
- * times (honouring Retry-After), then moves it to the retry topic so one slow CRM does not hold the
- * partition; permanent failures go to the DLQ with the CRM's answer.
+ * Sends one delivery: skips it when the ledger says it arrived, records the intent before sending (so a
+ * crash mid-send makes the next attempt look the record up in the CRM first), retries transient failures
+ * in place a few times (honouring Retry-After), then moves it to the retry topic so one slow CRM does not
+ * hold the partition; permanent failures go to the DLQ with the CRM's answer.
  */
 export class Deliverer {
   constructor(
@@ -42,8 +43,13 @@ export class Deliverer {
       metrics.deliveries.inc({ destination: destination.id, outcome: 'already_delivered' });
       return;
     }
-    // Any earlier trace (retrying, dead and now replayed) means an attempt may have reached the CRM.
+    // Any earlier trace means an attempt may have reached the CRM: `sending` is an intent a crash left
+    // without an outcome, retrying/dead an earlier pass (now retried or replayed).
     const earlier = status !== undefined || priorAttempts > 0;
+    if (status === 'sending') metrics.deliveries.inc({ destination: destination.id, outcome: 'in_doubt' });
+    // Phase one, durable before the first request leaves: a crash from here on leaves a row that makes the
+    // next attempt look the record up in the CRM instead of creating it again.
+    await ledger.intend(destination.id, key, delivery.lead.leadId);
     let attempts = 0;
     try {
       const receipt = await retry(
@@ -66,7 +72,7 @@ export class Deliverer {
           onRetry: (err) => retryAfterOf(err),
         },
       );
-      await ledger.record(destination.id, key, 'delivered', { leadId: delivery.lead.leadId, attempts, response: receipt.body });
+      await ledger.record(destination.id, key, 'delivered', { leadId: delivery.lead.leadId, attempts, response: receipt.body, ...(receipt.externalId ? { externalId: receipt.externalId } : {}) });
       metrics.deliveries.inc({ destination: destination.id, outcome: 'delivered' });
       metrics.ops.recordDelivery(destination.id, 'delivered', receipt.status);
     } catch (err) {

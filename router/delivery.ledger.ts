@@ -1,11 +1,17 @@
 import type { Store } from '../platform/store/store.port.js';
 
-export type LedgerStatus = 'delivered' | 'retrying' | 'dead';
+/**
+ * `sending`: the intent was recorded and a request may have left, but no outcome was written (the process
+ * died mid-send, or is sending right now). The other three are outcomes.
+ */
+export type LedgerStatus = 'sending' | 'delivered' | 'retrying' | 'dead';
 
 /**
- * What was delivered where, keyed by destination and idempotency key. Checked before every send so a
- * redelivered Kafka record, a replay or a retried delivery never reaches the CRM twice once recorded;
- * the window between "CRM accepted" and "recorded" is covered by the idempotency key sent along.
+ * What was delivered where, keyed by destination and idempotency key; two-phase, so a crash cannot make
+ * a delivery look untried. `intend` is committed (and, embedded, fsynced) before the first request
+ * leaves; the outcome replaces it after the CRM answered. A redelivered Kafka record, a replay or a retry
+ * then finds either `delivered` (skipped) or any other row (the CRM may already have it: destinations look
+ * the record up by our key before creating it). Only a key with no row at all is sent without a lookup.
  */
 export class DeliveryLedger {
   constructor(private readonly store: Store) {}
@@ -20,20 +26,44 @@ export class DeliveryLedger {
     return rows[0]?.status;
   }
 
+  /**
+   * Phase one: records that a send is about to start. A new key gets a `sending` row; an existing row keeps
+   * its status (retrying/dead already say "maybe sent") and only its intent time moves.
+   */
+  async intend(destination: string, key: string, leadId: string | undefined): Promise<void> {
+    await this.store.query(
+      `insert into deliveries (destination, idempotency_key, status, attempts, lead_id, intent_at, updated_at)
+       values ($1, $2, 'sending', 0, $3, now(), now())
+       on conflict (destination, idempotency_key) do update set intent_at = now()`,
+      [destination, key, leadId ?? null],
+    );
+  }
+
+  /** Phase two: the outcome. `delivered` is final; a later outcome never downgrades it. */
   async record(
     destination: string,
     key: string,
-    status: LedgerStatus,
-    details: { leadId?: string; attempts: number; error?: string; response?: unknown },
+    status: Exclude<LedgerStatus, 'sending'>,
+    details: { leadId?: string; attempts: number; error?: string; response?: unknown; externalId?: string },
   ): Promise<void> {
     await this.store.query(
-      `insert into deliveries (destination, idempotency_key, status, attempts, lead_id, last_error, response, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, now())
+      `insert into deliveries (destination, idempotency_key, status, attempts, lead_id, last_error, response, external_id, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, now())
        on conflict (destination, idempotency_key) do update set
          status = case when deliveries.status = 'delivered' then deliveries.status else excluded.status end,
          attempts = deliveries.attempts + excluded.attempts,
+         external_id = coalesce(excluded.external_id, deliveries.external_id),
          last_error = excluded.last_error, response = excluded.response, updated_at = now()`,
-      [destination, key, status, details.attempts, details.leadId ?? null, details.error ?? null, details.response === undefined ? null : JSON.stringify(details.response)],
+      [
+        destination,
+        key,
+        status,
+        details.attempts,
+        details.leadId ?? null,
+        details.error ?? null,
+        details.response === undefined ? null : JSON.stringify(details.response),
+        details.externalId ?? null,
+      ],
     );
   }
 }

@@ -46,7 +46,7 @@ export class Metrics {
 
   readonly deliveries = new Counter({
     name: 'leadgate_router_deliveries_total',
-    help: 'Delivery attempts by destination and outcome (delivered, already_delivered, retry, dead_lettered, skipped_spam).',
+    help: 'Delivery attempts by destination and outcome (delivered, already_delivered, in_doubt, retry, dead_lettered, skipped_spam).',
     labelNames: ['destination', 'outcome'] as const,
     registers: [this.registry],
   });

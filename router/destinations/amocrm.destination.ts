@@ -15,7 +15,8 @@ type Json = Record<string, unknown>;
  * when configured, the Incoming leads endpoints (`/leads/unsorted/forms`, `/leads/unsorted/sip` for calls);
  * requests merged into a lead and contact events become notes, callbacks become tasks. amo has no
  * idempotency key: our ref table is checked before every create, and when `keyFieldId` is configured the
- * account is searched for our key before a create that may be a retry.
+ * account is searched for our key before a create that may be a repeat (a retry, or a delivery a crash
+ * left in doubt). Without `keyFieldId` a lead in doubt cannot be found, and is created again.
  */
 export class AmoCrmDestination implements Destination {
   readonly id: string;
@@ -69,25 +70,34 @@ export class AmoCrmDestination implements Destination {
   private async createLead(delivery: Delivery, context: SendContext): Promise<DeliveryReceipt> {
     const { lead, idempotencyKey: key } = delivery;
     const known = await this.refs.get(this.id, 'lead', lead.leadId);
-    const created = known ? { leadId: known } : await this.findOrCreateLead(delivery, context);
+    const created = known ? { leadId: known, fresh: false } : await this.findOrCreateLead(delivery, context);
     // The request text as the lead's first note (the complex endpoint has no free-text field); recorded
     // so a retry after a failed note adds it once.
     if (!(await this.refs.get(this.id, 'activity', key))) {
-      const answer = await this.client.request<Json>('POST', `/api/v4/leads/${created.leadId}/notes`, [{ note_type: 'common', params: { text: noteText(delivery) } }]);
-      await this.refs.put(this.id, 'activity', key, firstEmbeddedId(answer, 'notes') ?? '', key);
+      // A crash between the note's create and its ref leaves the note in amo: look before adding another.
+      const existing = context.maybeRetry && !created.fresh ? await this.findNote(created.leadId, key) : undefined;
+      if (existing) await this.refs.put(this.id, 'activity', key, existing, key);
+      else {
+        const answer = await this.client.request<Json>('POST', `/api/v4/leads/${created.leadId}/notes`, [{ note_type: 'common', params: { text: noteText(delivery) } }]);
+        await this.refs.put(this.id, 'activity', key, firstEmbeddedId(answer, 'notes') ?? '', key);
+      }
     }
     return { status: 200, externalId: created.leadId, body: { id: created.leadId, ...(created.contactId ? { contactId: created.contactId } : {}), ...(known ? { existing: true } : {}) } };
   }
 
-  private async findOrCreateLead(delivery: Delivery, context: SendContext): Promise<{ leadId: string; contactId?: string }> {
+  /** `fresh`: created by this attempt (so nothing hangs on it yet). */
+  private async findOrCreateLead(delivery: Delivery, context: SendContext): Promise<{ leadId: string; contactId?: string; fresh: boolean }> {
     const { lead, idempotencyKey: key } = delivery;
-    if (context.maybeRetry && this.config.amocrm.keyFieldId !== undefined) {
-      const found = await this.client.request<Json>('GET', `/api/v4/leads?query=${encodeURIComponent(key)}&limit=5`);
-      const leads = isRecord(found?._embedded) && Array.isArray(found._embedded.leads) ? found._embedded.leads : [];
-      const hit: unknown = leads[0];
+    const keyFieldId = this.config.amocrm.keyFieldId;
+    if (context.maybeRetry && keyFieldId !== undefined) {
+      // `query` is a full-text search over the leads' filled fields: keep only an exact value in our field
+      // (a search for lead:L1 also finds lead:L10).
+      const found = await this.client.request<Json>('GET', `/api/v4/leads?query=${encodeURIComponent(key)}&limit=50`);
+      const leads = isRecord(found?._embedded) && Array.isArray(found._embedded.leads) ? (found._embedded.leads as unknown[]) : [];
+      const hit = leads.find((l) => hasFieldValue(l, keyFieldId, key));
       if (isRecord(hit) && hit.id !== undefined) {
         await this.refs.put(this.id, 'lead', lead.leadId, String(hit.id), key);
-        return { leadId: String(hit.id) };
+        return { leadId: String(hit.id), fresh: false };
       }
     }
     const owner = this.owner(delivery);
@@ -104,7 +114,7 @@ export class AmoCrmDestination implements Destination {
     }
     await this.refs.put(this.id, 'lead', lead.leadId, leadId, key);
     if (contactId) await this.refs.put(this.id, 'contact', lead.contact.id, contactId, key);
-    return { leadId, ...(contactId ? { contactId } : {}) };
+    return { leadId, fresh: true, ...(contactId ? { contactId } : {}) };
   }
 
   private async createUnsorted(delivery: Delivery, owner: number | undefined): Promise<{ leadId: string; contactId?: string }> {
@@ -156,15 +166,19 @@ export class AmoCrmDestination implements Destination {
         });
       }
     }
-    if (context.maybeRetry) {
-      const listed = await this.client.request<Json>('GET', `/api/v4/leads/${leadId}/notes?limit=250`);
-      const notes = isRecord(listed?._embedded) && Array.isArray(listed._embedded.notes) ? listed._embedded.notes : [];
-      const hit: unknown = notes.find((n: unknown) => isRecord(n) && isRecord(n.params) && String(n.params.text ?? '').includes(marker(delivery.idempotencyKey)));
-      if (isRecord(hit)) return { status: 200, externalId: String(hit.id), body: { id: String(hit.id), existing: true } };
-    }
+    const existing = context.maybeRetry ? await this.findNote(leadId, delivery.idempotencyKey) : undefined;
+    if (existing) return { status: 200, externalId: existing, body: { id: existing, existing: true } };
     const answer = await this.client.request<Json>('POST', `/api/v4/leads/${leadId}/notes`, [{ note_type: 'common', params: { text: noteText(delivery) } }]);
     const id = firstEmbeddedId(answer, 'notes');
     return { status: 200, ...(id ? { externalId: id } : {}), body: { id, leadId } };
+  }
+
+  /** The lead's note carrying the key's marker, if an earlier attempt added it. */
+  private async findNote(leadId: string, key: string): Promise<string | undefined> {
+    const listed = await this.client.request<Json>('GET', `/api/v4/leads/${leadId}/notes?limit=250`);
+    const notes = isRecord(listed?._embedded) && Array.isArray(listed._embedded.notes) ? listed._embedded.notes : [];
+    const hit: unknown = notes.find((n: unknown) => isRecord(n) && isRecord(n.params) && String(n.params.text ?? '').includes(marker(key)));
+    return isRecord(hit) && hit.id !== undefined ? String(hit.id) : undefined;
   }
 
   private async createTask(delivery: Delivery, context: SendContext): Promise<DeliveryReceipt> {
@@ -215,4 +229,10 @@ function firstEmbeddedId(answer: Json | undefined, key: string): string | undefi
   const list = isRecord(answer?._embedded) && Array.isArray(answer._embedded[key]) ? (answer._embedded[key] as unknown[]) : [];
   const first: unknown = list[0];
   return isRecord(first) && first.id !== undefined ? String(first.id) : undefined;
+}
+
+/** Whether a lead read from `GET /api/v4/leads` holds exactly `value` in custom field `fieldId`. */
+function hasFieldValue(lead: unknown, fieldId: number, value: string): boolean {
+  const fields = isRecord(lead) && Array.isArray(lead.custom_fields_values) ? (lead.custom_fields_values as unknown[]) : [];
+  return fields.some((f) => isRecord(f) && f.field_id === fieldId && Array.isArray(f.values) && f.values.some((v: unknown) => isRecord(v) && v.value === value));
 }

@@ -15,7 +15,8 @@ const firstSend: SendContext = { maybeRetry: false, priorAttempts: 0 };
  * idempotency key in ORIGIN_ID; before a create that may be a retry, `crm.item.list` by ORIGIN_ID finds
  * the lead an earlier attempt made. Requests merged into a lead become timeline comments, callbacks
  * become to-do activities with a deadline. The portal has no idempotency key, so every write that could
- * repeat is looked up first (our ref table, then the portal).
+ * repeat (a retry, or a delivery a crash left in doubt: intent in the ledger, no outcome) is looked up
+ * first (our ref table, then the portal: ORIGIN_ID for leads, the key's marker for comments and to-dos).
  */
 export class Bitrix24Destination implements Destination {
   readonly id: string;
@@ -122,13 +123,16 @@ export class Bitrix24Destination implements Destination {
 
   private async comment(delivery: Delivery, context: SendContext): Promise<DeliveryReceipt> {
     const leadId = await this.leadId(delivery, context);
-    if (context.maybeRetry) {
-      const listed = await this.client.call<unknown>('crm.timeline.comment.list', { filter: { ENTITY_ID: Number(leadId), ENTITY_TYPE: 'lead' }, select: ['ID', 'COMMENT'] });
-      const done = findByMarker(listed, 'COMMENT', delivery.idempotencyKey);
-      if (done) return { status: 200, externalId: done, body: { id: done, existing: true } };
-    }
+    const done = context.maybeRetry ? await this.findComment(leadId, delivery.idempotencyKey) : undefined;
+    if (done) return { status: 200, externalId: done, body: { id: done, existing: true } };
     const id = await this.client.call<number>('crm.timeline.comment.add', { fields: { ENTITY_ID: Number(leadId), ENTITY_TYPE: 'lead', COMMENT: noteText(delivery) } });
     return { status: 200, externalId: String(id), body: { id: String(id), leadId } };
+  }
+
+  /** The lead's timeline comment carrying the key's marker, if an earlier attempt wrote it. */
+  private async findComment(leadId: string, key: string): Promise<string | undefined> {
+    const listed = await this.client.call<unknown>('crm.timeline.comment.list', { filter: { ENTITY_ID: Number(leadId), ENTITY_TYPE: 'lead' }, select: ['ID', 'COMMENT'] });
+    return findByMarker(listed, 'COMMENT', key);
   }
 
   private async createCallback(delivery: Delivery, context: SendContext): Promise<DeliveryReceipt> {
@@ -165,6 +169,8 @@ export class Bitrix24Destination implements Destination {
     const activityId = await this.refs.get(this.id, 'callback', taskId);
     if (!activityId) throw missingTarget(this.id, `callback task ${taskId}`, context.priorAttempts);
     const leadId = await this.leadId(delivery, context);
+    // The change sets a state (a repeat changes nothing); the comment would repeat, and is written last.
+    if (context.maybeRetry && (await this.findComment(leadId, delivery.idempotencyKey))) return { status: 200, externalId: activityId, body: { id: activityId, leadId, existing: true } };
     const change =
       delivery.kind === 'callback.close'
         ? { method: 'crm.activity.update', params: { id: Number(activityId), fields: { COMPLETED: 'Y' } } }

@@ -33,6 +33,11 @@ export interface WebhookDestinationConfig extends DestinationCommon {
   hmacSecret?: string;
   /** Standard Webhooks signing secret (`whsec_<base64>`): `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
   webhookSecret?: string;
+  /**
+   * Optional `GET <lookupUrl>?idempotencyKey=<key>` → 200 (the receiver has it) or 404: asked before a
+   * send that may be a repeat, for receivers that do not deduplicate by Idempotency-Key themselves.
+   */
+  lookupUrl?: string;
 }
 
 export interface Bitrix24Settings {
@@ -79,6 +84,7 @@ interface NoWebhookKeys {
   token?: undefined;
   hmacSecret?: undefined;
   webhookSecret?: undefined;
+  lookupUrl?: undefined;
 }
 
 export interface Bitrix24DestinationConfig extends DestinationCommon, NoWebhookKeys {
@@ -137,6 +143,7 @@ export const destinationConfigSchema = {
     token: { type: 'string', minLength: 1 },
     hmacSecret: { type: 'string', minLength: 8 },
     webhookSecret: { type: 'string', pattern: '^whsec_[A-Za-z0-9+/]{16,}={0,2}$' },
+    lookupUrl: httpUrl,
     bitrix24: {
       type: 'object',
       additionalProperties: false,

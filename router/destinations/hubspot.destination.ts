@@ -2,10 +2,11 @@ import type { HubSpotDestinationConfig } from './destination.config.js';
 import type { Delivery } from '../../contracts/delivery.js';
 import { isLeadgateError } from '../../contracts/errors.js';
 import { missingTarget } from './crm-http.js';
-import { callbackSubject, leadTitle, noteText, splitName } from './delivery-text.js';
+import { callbackSubject, leadTitle, marker, noteText, splitName } from './delivery-text.js';
 import type { DestinationRefs } from './destination-refs.js';
 import type { DeliveryReceipt, Destination, SendContext } from './destination.port.js';
 import { existingIdOf, HubSpotClient } from './hubspot.client.js';
+import { findAssociatedByMarker } from './hubspot-lookup.js';
 
 const firstSend: SendContext = { maybeRetry: false, priorAttempts: 0 };
 /** HUBSPOT_DEFINED association types: deal→contact, note→deal, task→deal. */
@@ -14,7 +15,7 @@ const NOTE_TO_DEAL = 214;
 const TASK_TO_DEAL = 216;
 
 interface ObjectAnswer { id: string }
-interface BatchAnswer { results?: { id: string }[] }
+interface BatchAnswer { results?: { id: string; new?: boolean }[] }
 interface SearchAnswer { total?: number; results?: { id: string }[] }
 
 function assoc(id: string, typeId: number): { to: { id: string }; types: { associationCategory: string; associationTypeId: number }[] } {
@@ -25,7 +26,8 @@ function assoc(id: string, typeId: number): { to: { id: string }; types: { assoc
  * HubSpot CRM v3: a lead is a contact (upserted by e-mail through batch upsert, so a repeat never
  * answers 409) plus a deal associated with it; merged requests and contact events are notes on the deal,
  * callbacks are CALL tasks. Deals are upserted by `dealKeyProperty` when configured (fully idempotent);
- * otherwise our ref table guards the create.
+ * otherwise our ref table guards the create and, for a repeat (retry, or a delivery a crash left in
+ * doubt), the contact's deals are read for the key's marker first; notes and tasks likewise on the deal.
  */
 export class HubSpotDestination implements Destination {
   readonly id: string;
@@ -40,7 +42,7 @@ export class HubSpotDestination implements Destination {
   async send(delivery: Delivery, context: SendContext = firstSend): Promise<DeliveryReceipt> {
     switch (delivery.kind) {
       case 'lead.create':
-        return this.createLead(delivery);
+        return this.createLead(delivery, context);
       case 'lead.activity':
       case 'contact.merged':
         return this.note(delivery, context);
@@ -97,10 +99,12 @@ export class HubSpotDestination implements Destination {
     return id;
   }
 
-  private async createLead(delivery: Delivery): Promise<DeliveryReceipt> {
+  private async createLead(delivery: Delivery, context: SendContext): Promise<DeliveryReceipt> {
     const { lead, idempotencyKey: key } = delivery;
     let dealId = await this.refs.get(this.id, 'lead', lead.leadId);
     const contactId = await this.contactId(delivery);
+    // A deal made by this very attempt has no note yet: no need to look for one.
+    let fresh = false;
     if (!dealId) {
       const { hubspot } = this.config;
       const properties: Record<string, string> = {
@@ -114,26 +118,39 @@ export class HubSpotDestination implements Destination {
           inputs: [{ id: key, idProperty: hubspot.dealKeyProperty, properties: { ...properties, [hubspot.dealKeyProperty]: key } }],
         });
         dealId = answer.results?.[0]?.id ?? '';
+        fresh = answer.results?.[0]?.new === true;
         await this.client.request('PUT', `/crm/v4/objects/deals/${dealId}/associations/default/contacts/${contactId}`);
       } else {
-        dealId = (await this.client.request<ObjectAnswer>('POST', '/crm/v3/objects/deals', { properties, associations: [assoc(contactId, DEAL_TO_CONTACT)] })).id;
+        // No unique property: the key's marker in the description lets a repeat find the deal among the
+        // contact's deals (created with its association in one request, so it is listed there at once).
+        const existing = context.maybeRetry ? await findAssociatedByMarker(this.client, { type: 'contacts', id: contactId }, 'deals', 'description', key) : undefined;
+        fresh = existing === undefined;
+        dealId =
+          existing ??
+          (await this.client.request<ObjectAnswer>('POST', '/crm/v3/objects/deals', { properties: { ...properties, description: marker(key) }, associations: [assoc(contactId, DEAL_TO_CONTACT)] })).id;
       }
       await this.refs.put(this.id, 'lead', lead.leadId, dealId, key);
     }
-    const noteId = await this.addNote(delivery, dealId);
+    const noteId = await this.addNote(delivery, dealId, fresh ? { ...context, maybeRetry: false } : context);
     return { status: 200, externalId: dealId, body: { id: dealId, contactId, noteId } };
   }
 
   /** A note per delivery key, recorded so a retry after a later failure does not add it twice. */
-  private async addNote(delivery: Delivery, dealId: string): Promise<string> {
-    const known = await this.refs.get(this.id, 'activity', delivery.idempotencyKey);
+  private async addNote(delivery: Delivery, dealId: string, context: SendContext): Promise<string> {
+    const key = delivery.idempotencyKey;
+    const known = await this.refs.get(this.id, 'activity', key);
     if (known) return known;
-    const answer = await this.client.request<ObjectAnswer>('POST', '/crm/v3/objects/notes', {
-      properties: { hs_timestamp: delivery.lead.occurredAt, hs_note_body: noteText(delivery), ...this.ownerProps(delivery) },
-      associations: [assoc(dealId, NOTE_TO_DEAL)],
-    });
-    await this.refs.put(this.id, 'activity', delivery.idempotencyKey, answer.id, delivery.idempotencyKey);
-    return answer.id;
+    const existing = context.maybeRetry ? await findAssociatedByMarker(this.client, { type: 'deals', id: dealId }, 'notes', 'hs_note_body', key) : undefined;
+    const id =
+      existing ??
+      (
+        await this.client.request<ObjectAnswer>('POST', '/crm/v3/objects/notes', {
+          properties: { hs_timestamp: delivery.lead.occurredAt, hs_note_body: noteText(delivery), ...this.ownerProps(delivery) },
+          associations: [assoc(dealId, NOTE_TO_DEAL)],
+        })
+      ).id;
+    await this.refs.put(this.id, 'activity', key, id, key);
+    return id;
   }
 
   private async dealId(delivery: Delivery, context: SendContext): Promise<string> {
@@ -144,7 +161,7 @@ export class HubSpotDestination implements Destination {
 
   private async note(delivery: Delivery, context: SendContext): Promise<DeliveryReceipt> {
     const dealId = await this.dealId(delivery, context);
-    const id = await this.addNote(delivery, dealId);
+    const id = await this.addNote(delivery, dealId, context);
     return { status: 200, externalId: id, body: { id, dealId } };
   }
 
@@ -153,6 +170,11 @@ export class HubSpotDestination implements Destination {
     const known = await this.refs.get(this.id, 'callback', taskId);
     if (known) return { status: 200, externalId: known, body: { id: known, existing: true } };
     const dealId = await this.dealId(delivery, context);
+    const existing = context.maybeRetry ? await findAssociatedByMarker(this.client, { type: 'deals', id: dealId }, 'tasks', 'hs_task_body', delivery.idempotencyKey) : undefined;
+    if (existing) {
+      await this.refs.put(this.id, 'callback', taskId, existing, delivery.idempotencyKey);
+      return { status: 200, externalId: existing, body: { id: existing, existing: true } };
+    }
     const answer = await this.client.request<ObjectAnswer>('POST', '/crm/v3/objects/tasks', {
       properties: {
         hs_timestamp: delivery.callback?.dueAt ?? new Date().toISOString(),

@@ -4,9 +4,10 @@ import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import type { WebhookDestinationConfig } from './destination.config.js';
 import type { Delivery } from '../../contracts/delivery.js';
-import type { Destination, DeliveryReceipt } from './destination.port.js';
+import type { Destination, DeliveryReceipt, SendContext } from './destination.port.js';
 import { mapHttpError } from './http-error.mapper.js';
 import { signStandardWebhook } from './standard-webhooks.signer.js';
+import { lookupWebhookRecord } from './webhook-lookup.js';
 
 /**
  * The generic CRM webhook: POSTs `{event: <delivery kind>, idempotencyKey, ownerId, lead, callback?,
@@ -14,6 +15,8 @@ import { signStandardWebhook } from './standard-webhooks.signer.js';
  * honours the header never creates a second record for a retried request. Optional bearer token and
  * Standard Webhooks headers (`webhookSecret`), and the older `X-Leadgate-Signature: sha256=<hex HMAC>`
  * with a timestamp when `hmacSecret` is set.
+ * A receiver that does not deduplicate by that key can offer `lookupUrl`: a delivery that may already
+ * have arrived (in doubt after a crash, or a retry) is looked up there first and not sent again if found.
  */
 export class WebhookDestination implements Destination {
   readonly id: string;
@@ -31,7 +34,12 @@ export class WebhookDestination implements Destination {
     });
   }
 
-  async send(delivery: Delivery): Promise<DeliveryReceipt> {
+  async send(delivery: Delivery, context?: SendContext): Promise<DeliveryReceipt> {
+    if (context?.maybeRetry && this.config.lookupUrl) {
+      const auth: Record<string, string> = { 'user-agent': 'leadgate', ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}) };
+      const found = await lookupWebhookRecord(this.http, this.id, this.config.lookupUrl, delivery.idempotencyKey, auth);
+      if (found.found) return { status: 200, body: { existing: true, answer: found.body }, ...(found.externalId ? { externalId: found.externalId } : {}) };
+    }
     // Every kind travels with its name in `event`; callback and merge details only when the kind has them.
     const body = JSON.stringify({
       event: delivery.kind,

@@ -23,7 +23,7 @@ export interface LeadgateProcess {
 }
 
 /** Runs `leadgate start` as a real OS process (through tsx, no build step) and waits for `/health`. */
-export async function spawnLeadgate(args: string[], env: Record<string, string>, port: number, healthTimeoutMs = 60_000): Promise<LeadgateProcess> {
+export async function spawnLeadgate(args: string[], env: Record<string, string>, port: number, healthTimeoutMs = 180_000): Promise<LeadgateProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/leadgate.ts', 'start', ...args], {
     cwd: root,
     env: { ...process.env, LEADGATE_LOG_LEVEL: 'warn', ...env, LEADGATE_PORT: String(port), LEADGATE_HOST: '127.0.0.1' },
@@ -33,6 +33,7 @@ export async function spawnLeadgate(args: string[], env: Record<string, string>,
   child.stdout?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20000)));
   child.stderr?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Generous: tsx compiles on the fly, and on a loaded 2-core machine a cold start has taken over a minute.
   const deadline = Date.now() + healthTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`leadgate exited with ${child.exitCode}:\n${out}`);

@@ -69,8 +69,11 @@ describe('amoCRM destination: wire format per delivery kind', () => {
     const { dest } = setup({ keyFieldId: 3333 });
     nock(api, auth)
       .get('/api/v4/leads')
-      .query({ query: 'lead:L1', limit: '5' })
-      .reply(200, { _embedded: { leads: [{ id: 501 }] } })
+      .query({ query: 'lead:L1', limit: '50' })
+      .reply(200, { _embedded: { leads: [{ id: 501, custom_fields_values: [{ field_id: 3333, values: [{ value: 'lead:L1' }] }] }] } })
+      .get('/api/v4/leads/501/notes')
+      .query({ limit: '250' })
+      .reply(204)
       .post('/api/v4/leads/501/notes')
       .reply(200, { _embedded: { notes: [{ id: 701 }] } });
     expect((await dest.send(delivery('lead.create'), { maybeRetry: true, priorAttempts: 2 })).externalId).toBe('501');

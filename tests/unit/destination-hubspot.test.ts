@@ -51,18 +51,18 @@ describe('HubSpot destination: wire format per delivery kind', () => {
     expect(receipt.externalId).toBe('201');
     expect(seen.upsert).toEqual({ inputs: [{ id: 'ivan@example.com', idProperty: 'email', properties: { email: 'ivan@example.com', firstname: 'Ivan', lastname: 'Petrov', phone: '+79161234567', hubspot_owner_id: '77' } }] });
     expect(seen.deal).toEqual({
-      properties: { dealname: 'form: Ivan Petrov', pipeline: 'default', dealstage: 'appointmentscheduled', hubspot_owner_id: '77' },
+      properties: { dealname: 'form: Ivan Petrov', pipeline: 'default', dealstage: 'appointmentscheduled', hubspot_owner_id: '77', description: '[leadgate:lead:L1]' },
       associations: [{ to: { id: '101' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 3 }] }],
     });
     expect(seen.note).toMatchObject({ properties: { hs_timestamp: lead.occurredAt }, associations: [{ to: { id: '201' }, types: [{ associationTypeId: 214 }] }] });
   });
 
-  test('with dealKeyProperty the deal is upserted by our key (a retry cannot make a second one)', async () => {
+  test('with dealKeyProperty the deal is upserted by our key (a retry cannot make a second one); a new deal needs no note lookup', async () => {
     const { dest } = setup({ dealKeyProperty: 'leadgate_key' });
     let upsert: { inputs: { id: string; idProperty: string; properties: Record<string, string> }[] } | undefined;
     nock(api, auth)
       .post('/crm/v3/objects/contacts/batch/upsert').reply(200, { results: [{ id: '101' }] })
-      .post('/crm/v3/objects/deals/batch/upsert', (b: typeof upsert) => ((upsert = b), true)).reply(200, { results: [{ id: '201' }] })
+      .post('/crm/v3/objects/deals/batch/upsert', (b: typeof upsert) => ((upsert = b), true)).reply(200, { results: [{ id: '201', new: true }] })
       .put('/crm/v4/objects/deals/201/associations/default/contacts/101').reply(200, {})
       .post('/crm/v3/objects/notes').reply(201, { id: '301' });
     await dest.send(delivery('lead.create'), { maybeRetry: true, priorAttempts: 1 });

@@ -7,6 +7,7 @@ import { destinationsMigration } from './006-destinations.js';
 import { routingMigration } from './007-routing.js';
 import { identityMigration } from './008-identity.js';
 import { contentHashesMigration } from './009-content-hashes.js';
+import { deliveryIntentsMigration } from './010-delivery-intents.js';
 
 export interface Migration {
   version: number;
@@ -18,6 +19,6 @@ export interface Migration {
  * Applied in version order at start; each version once, recorded in `schema_migrations`. Never edit a
  * released one. Sorted here so the order of the entries below (one per feature) does not matter.
  */
-export const migrations: readonly Migration[] = [busLogMigration, leadsMigration, emailMigration, telephonyMigration, messengersMigration, destinationsMigration, routingMigration, identityMigration, contentHashesMigration].sort(
+export const migrations: readonly Migration[] = [busLogMigration, leadsMigration, emailMigration, telephonyMigration, messengersMigration, destinationsMigration, routingMigration, identityMigration, contentHashesMigration, deliveryIntentsMigration].sort(
   (a, b) => a.version - b.version,
 );
