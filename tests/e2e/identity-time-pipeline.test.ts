@@ -33,12 +33,12 @@ describe.each<Backend>(['embedded', 'kafka'])('identity and time end to end on %
       connectors: [{ id: 'site', kind: 'forms' }, { id: 'pbx', kind: 'call-webhook', secret: token, timeZone: 'UTC' }],
     });
     pipeline = await env.start();
-  });
+  }, 180_000);
 
   afterEach(async () => {
     await env.cleanup();
     await crm.close();
-  });
+  }, 120_000);
 
   test('a honeypot form with a real number claims nothing: the call from that number is a new lead, delivered', async () => {
     const port = pipeline.port as number;
