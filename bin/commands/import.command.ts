@@ -28,12 +28,14 @@ export const importCommand: Command = {
   name: 'import',
   summary: 'import historical leads from CSV or JSONL through the normalizer (idempotent, in time order)',
   usage: `leadgate import <file.csv|file.jsonl> [--format csv|jsonl] [--channel form] [--utc-offset +03:00]
-                [--connector-id import] [--map "<header>=<target>"]... [--delimiter ";"] [--config <file>]
+                [--connector-id import] [--map "<header>=<target>"]... [--delimiter ";"] [--concurrency 8]
+                [--config <file>]
   Columns are recognised by name (docs/identity.md, "Import"): phone, email, name, channel, time, subject,
   message, tags, form, page, campaign, source, utm_*; every other column is a custom field.
   --map          force a header to a target (phone|email|name|channel|time|subject|message|tags|form|page|
                  campaign|source|skip); repeatable
   --channel      channel of rows without a channel column (default form)
+  --concurrency  people imported in parallel (default 8); one person's rows always run in time order
   --utc-offset   offset of times written without one (default Z)
   Progress on stderr; a JSON summary (leads, activities, contacts, merges, rejected rows with line and
   reason) on stdout. Running the same file again changes nothing. Exit 0, or 1 when rows were rejected.`,
@@ -49,6 +51,7 @@ export const importCommand: Command = {
         'connector-id': { type: 'string', default: 'import' },
         map: { type: 'string', multiple: true, default: [] },
         delimiter: { type: 'string' },
+        concurrency: { type: 'string', default: '8' },
       },
     });
     const file = positionals[0];
@@ -86,6 +89,7 @@ export const importCommand: Command = {
         utcOffset: offset,
         overrides,
         connectorId: values['connector-id'] ?? 'import',
+        concurrency: Math.max(1, Number(values.concurrency) || 8),
         onProgress: (done, total) => bar.update(done, total),
       });
       bar.end();

@@ -32,6 +32,8 @@ export interface RunImportOptions extends ImportOptions {
   /** Connector id the raw events carry (`import` by default); merge windows may be set for it. */
   connectorId?: string;
   onProgress?: (done: number, total: number) => void;
+  /** People imported in parallel (default 8); each person's rows stay sequential in time order. */
+  concurrency?: number;
   maxListedRejections?: number;
   now?: () => number;
 }
@@ -47,7 +49,9 @@ interface OutcomeRow extends Record<string, unknown> {
  * published for the router). Each row's raw-event key is a hash of its mapped content, so running the
  * same file again finds every row already recorded and changes nothing (the router's ledger also makes
  * the re-published records harmless). Rows are handled one after the other: lead-vs-activity then
- * decides exactly as the original sequence of requests would have.
+ * decides exactly as the original sequence of requests would have. (Rows of different people may run in
+ * parallel; a row touching a contact stored before the import that another person's rows also touch is
+ * ordered by the contact lock rather than by time, and still placed by its event time.)
  */
 export async function runImport(normalizer: Normalizer, store: Store, read: ReadResult, options: RunImportOptions): Promise<ImportSummary> {
   const now = options.now ?? Date.now;
@@ -61,17 +65,19 @@ export async function runImport(normalizer: Normalizer, store: Store, read: Read
     if (summary.rejections.length < (options.maxListedRejections ?? 1000)) summary.rejections.push({ line, reason: maskPii(reason) });
   };
   for (const b of read.broken) reject(b.line, b.reason);
-  const rows = [];
+  const rows: (Extract<ReturnType<typeof toImportRow>, { ok: true }> & { ids: string[] })[] = [];
   for (const record of read.records) {
     const row = toImportRow(record, options);
-    if (!row.ok) reject(row.line, row.reason);
-    else if (cleanContact({ kind: 'lead', contact: { phones: row.payload.phones, emails: row.payload.emails } }, normalizer.normalization).identities.length === 0) {
-      reject(row.line, `no_valid_contact: ${[...row.payload.phones, ...row.payload.emails].join(', ').slice(0, 80)}`);
-    } else rows.push(row);
+    if (!row.ok) {
+      reject(row.line, row.reason);
+      continue;
+    }
+    const ids = cleanContact({ kind: 'lead', contact: { phones: row.payload.phones, emails: row.payload.emails } }, normalizer.normalization).identities.map((i) => `${i.kind}:${i.value}`);
+    if (ids.length === 0) reject(row.line, `no_valid_contact: ${[...row.payload.phones, ...row.payload.emails].join(', ').slice(0, 80)}`);
+    else rows.push({ ...row, ids });
   }
-  rows.sort((a, b) => a.at - b.at || a.line - b.line);
   let done = summary.rejected;
-  for (const row of rows) {
+  const one = async (row: (typeof rows)[number]): Promise<void> => {
     const hash = payloadHash({ channel: row.channel, ...row.payload });
     const raw: RawEventV1 = {
       v: 1,
@@ -89,7 +95,19 @@ export async function runImport(normalizer: Normalizer, store: Store, read: Read
     if (before) summary.alreadyImported++;
     else await count(store, key, row.line, summary, reject);
     options.onProgress?.(++done, summary.rows);
-  }
+  };
+  // Rows that share an identity (directly or through a chain) are one person's: they run one after the
+  // other in time order, so lead-vs-activity and merges decide as the original sequence did; different
+  // people run in parallel.
+  const queues = [...groupByPerson(rows).values()].map((g) => g.sort((a, b) => a.at - b.at || a.line - b.line)).sort((a, b) => a[0].at - b[0].at);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, options.concurrency ?? 8) }, async () => {
+      while (next < queues.length) {
+        for (const row of queues[next++]) await one(row);
+      }
+    }),
+  );
   options.onProgress?.(summary.rows, summary.rows);
   summary.durationMs = now() - startedAt;
   summary.rowsPerSec = summary.durationMs > 0 ? Math.round((rows.length / summary.durationMs) * 1000) : rows.length;
@@ -107,4 +125,25 @@ async function count(store: Store, key: string, line: number, summary: ImportSum
   else summary.activities++;
   if (after.output.contact.isNew) summary.contacts++;
   summary.merges += after.output.mergedContactIds?.length ?? 0;
+}
+
+/** Union-find over the rows' normalized identities: one group per person as the rules will see them. */
+function groupByPerson<R extends { ids: string[] }>(rows: R[]): Map<string, R[]> {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let root = x;
+    while (parent.get(root) !== root) root = parent.get(root) as string;
+    parent.set(x, root);
+    return root;
+  };
+  for (const row of rows) {
+    for (const id of row.ids) if (!parent.has(id)) parent.set(id, id);
+    for (const id of row.ids.slice(1)) parent.set(find(id), find(row.ids[0]));
+  }
+  const groups = new Map<string, R[]>();
+  for (const row of rows) {
+    const root = find(row.ids[0]);
+    groups.set(root, [...(groups.get(root) ?? []), row]);
+  }
+  return groups;
 }

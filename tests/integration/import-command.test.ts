@@ -140,7 +140,7 @@ describe('leadgate import (CLI process, PostgreSQL)', () => {
     const again = await leadgate(['import', csv, '--config', config]);
     expect(JSON.parse(again.stdout)).toMatchObject({ imported: 0, leads: 0, activities: 0, contacts: 0, merges: 0, alreadyImported: 5, rejected: 4 });
     expect(await snapshot()).toEqual(before);
-  }, 180_000);
+  }, 400_000);
 
   test('JSONL with arrays of phones; bad usage exits 2', async () => {
     const file = join(dir, 'leads.jsonl');
@@ -151,5 +151,5 @@ describe('leadgate import (CLI process, PostgreSQL)', () => {
     expect(await count("select count(*)::text as n from identities where value in ('+79125550505', '+79125550506')")).toBe(2);
     expect((await leadgate(['import', file, '--channel', 'fax', '--config', config])).code).toBe(2);
     expect((await leadgate(['import', '--config', config])).code).toBe(2);
-  }, 120_000);
+  }, 400_000);
 });
