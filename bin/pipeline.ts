@@ -70,6 +70,9 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
   // Stateless over the config: every role that routes, dry-runs or escalates builds the same one.
   const routing = new RoutingEngine({ owners: config.router.owners, rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) });
   let port: number | undefined;
+  // Set first on close: `/ready` answers 503 before the listener stops accepting.
+  let draining = false;
+  const isDraining = (): boolean => draining;
 
   if (roles.includes('normalizer')) {
     const normalizer = new Normalizer({
@@ -117,7 +120,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
   if (!roles.includes('gateway')) {
     // Workers without the gateway still answer /health, /ready and /metrics for probes and scraping.
     const ops = express();
-    ops.use(createHealthRouter({ bus, store, metrics, ingressHealth: () => ({}) }));
+    ops.use(createHealthRouter({ bus, store, metrics, ingressHealth: () => ({}), draining: isDraining }));
     const server = await listen(ops, config.server);
     port = (server.address() as AddressInfo).port;
     stops.unshift(() => server.shutdown());
@@ -132,7 +135,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     const ringing = config.stream.enabled
       ? createRingingAnnouncer({ publish: createRingingPublisher(bus, store, { defaultRegion: config.normalizer.defaultRegion }), logger: logger.child({ stage: 'gateway' }) })
       : undefined;
-    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, ...(ringing ? { announceRinging: ringing.announce } : {}), extraRouters: [
+    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, draining: isDraining, ...(ringing ? { announceRinging: ringing.announce } : {}), extraRouters: [
       ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
       { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
       { path: '/v1', router: createLeadsAdminRouter({ store, bus, metrics, normalization: normalizationOf(config), guard: requireAdminToken(config.admin.token) }) },
@@ -162,7 +165,10 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     ...(port !== undefined ? { port } : {}),
     close() {
       closing ??= (async () => {
-        // Ingress first so nothing new is accepted, then consumers drain, then the bus flushes.
+        draining = true;
+        logger.info({ graceMs: config.server.shutdownGraceMs }, 'draining: not ready, finishing in-flight requests and batches');
+        // Ingress first so nothing new is accepted (in-flight requests are answered within
+        // server.shutdownGraceMs), then consumers finish or hand back their batch, then the bus flushes.
         for (const stop of stops) await stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
         await bus.close();
         await store.close();

@@ -50,6 +50,11 @@ export async function listen(app: RequestListener, options: ListenOptions): Prom
 
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let closing: Promise<void> | undefined;
+  // While draining, every answer says `Connection: close`: a client must not send its next request on a
+  // keep-alive socket the server is about to close (that request would meet a reset, not an answer).
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (closing !== undefined && !res.headersSent) res.setHeader('connection', 'close');
+  });
   const shutdown = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
