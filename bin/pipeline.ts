@@ -75,6 +75,9 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
   const operability = await startOperability(config, { store, metrics, logger: logger.child({ stage: 'metrics' }), spooled: spool !== undefined });
   stops.push(() => operability.stop());
   const metricsAccess = operability.metricsAccess !== undefined ? { metricsAccess: operability.metricsAccess } : {};
+  // Set first on close: `/ready` answers 503 before the listener stops accepting.
+  let draining = false;
+  const isDraining = (): boolean => draining;
 
   if (roles.includes('normalizer')) {
     const normalizer = new Normalizer({
@@ -122,7 +125,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
   if (!roles.includes('gateway')) {
     // Workers without the gateway still answer /health, /ready and /metrics for probes and scraping.
     const ops = express();
-    ops.use(createHealthRouter({ bus, store, metrics, ingressHealth: () => ({}), ...metricsAccess }));
+    ops.use(createHealthRouter({ bus, store, metrics, ingressHealth: () => ({}), ...metricsAccess, draining: isDraining }));
     const server = await listen(ops, config.server);
     port = (server.address() as AddressInfo).port;
     stops.unshift(() => server.shutdown());
@@ -138,7 +141,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
       ? createRingingAnnouncer({ publish: createRingingPublisher(bus, store, { defaultRegion: config.normalizer.defaultRegion }), logger: logger.child({ stage: 'gateway' }) })
       : undefined;
     const identity = createIdentityAdmin(store, bus, normalizationOf(config));
-    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, ...metricsAccess, ...(ringing ? { announceRinging: ringing.announce } : {}), console: { adminToken: config.admin.token, identity, routing: { rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) } }, extraRouters: [
+    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, draining: isDraining, ...metricsAccess, ...(ringing ? { announceRinging: ringing.announce } : {}), console: { adminToken: config.admin.token, identity, routing: { rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) } }, extraRouters: [
       ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
       { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
       { path: '/', router: createOpenApiRouter() },
@@ -172,7 +175,10 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     ...(operability.metricsPort !== undefined ? { metricsPort: operability.metricsPort } : {}),
     close() {
       closing ??= (async () => {
-        // Ingress first so nothing new is accepted, then consumers drain, then the bus flushes.
+        draining = true;
+        logger.info({ graceMs: config.server.shutdownGraceMs }, 'draining: not ready, finishing in-flight requests and batches');
+        // Ingress first so nothing new is accepted (in-flight requests are answered within
+        // server.shutdownGraceMs), then consumers finish or hand back their batch, then the bus flushes.
         for (const stop of stops) await stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
         await bus.close();
         await store.close();

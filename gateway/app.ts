@@ -34,6 +34,8 @@ export interface GatewayDeps {
   trustProxy?: boolean | number | string;
   /** Deadline for each bus/store readiness probe. */
   readyProbeTimeoutMs?: number;
+  /** True once a shutdown began: `/ready` turns 503 (health.routes.ts). */
+  draining?: () => boolean;
   /** Handed to connectors as `ctx.announceRinging` (the live stream's `call.ringing`). */
   announceRinging?: (call: RingingCall) => void;
   /** Content-hash dedupe of id-less requests: same body within this many minutes of its first receipt collapses. */
@@ -119,7 +121,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   }
 
   const ingresses = createIngressHandle(background, metrics, logger);
-  app.use(createHealthRouter({ bus, store, metrics, ingressHealth: ingresses.health, probeTimeoutMs: deps.readyProbeTimeoutMs, ...(deps.metricsAccess !== undefined ? { metricsAccess: deps.metricsAccess } : {}) }));
+  app.use(createHealthRouter({ bus, store, metrics, ingressHealth: ingresses.health, probeTimeoutMs: deps.readyProbeTimeoutMs, ...(deps.metricsAccess !== undefined ? { metricsAccess: deps.metricsAccess } : {}), ...(deps.draining ? { draining: deps.draining } : {}) }));
 
   for (const { id, router } of hooks) {
     app.use(`/v1/hooks/${id}`, stampRequestTime(), bodyLimit(limit), router);

@@ -52,8 +52,18 @@ export async function listen(app: RequestListener, options: ListenOptions): Prom
 
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let closing: Promise<void> | undefined;
+  let draining = false;
+  // While draining, every answer says `Connection: close`: a client must not send its next request on a
+  // keep-alive socket the server is about to close (that request would meet a reset, not an answer).
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (draining && !res.headersSent) res.setHeader('connection', 'close');
+  });
+  // Before the listener closes, keep-alive clients get one more answer saying `Connection: close`, so
+  // few sockets are left idle for the close to cut while their client is writing the next request.
+  const settleMs = Math.min(1_000, Math.floor(graceMs / 10));
   const shutdown = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
+    draining = true;
+    closing ??= new Promise<void>((r) => setTimeout(r, settleMs)).then(() => new Promise<void>((resolve) => {
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       timer.unref();
       // A keep-alive socket turns idle when its in-flight response ends; sweeping often lets `close` finish
@@ -66,7 +76,7 @@ export async function listen(app: RequestListener, options: ListenOptions): Prom
         resolve();
       });
       server.closeIdleConnections();
-    });
+    }));
     return closing;
   };
 

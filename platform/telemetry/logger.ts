@@ -20,12 +20,20 @@ export function maskPii(text: string): string {
 }
 
 /**
+ * Properties by which database drivers quote the data of a failed statement: PGlite puts the bound
+ * `params` (a whole lead as JSON) on its errors, PostgreSQL's `where` quotes the JSON around a bad
+ * character. A failed store write must log ids and codes (`code`, `routine`, the SQL text), never the record.
+ */
+const recordCarryingErrorKeys = new Set(['params', 'parameters', 'queryOptions', 'where', 'internalQuery']);
+
+/**
  * A copy of the error with every own property masked (message, stack, cause, details, the CRM's answer),
  * same prototype and enumerability, so pino still serializes it as an error with its type.
  */
 function maskError(err: Error, depth: number): Error {
   const copy = Object.create(Object.getPrototypeOf(err) as object) as Error;
   for (const key of Object.getOwnPropertyNames(err)) {
+    if (recordCarryingErrorKeys.has(key)) continue;
     const descriptor = Object.getOwnPropertyDescriptor(err, key);
     if (!descriptor) continue;
     if ('value' in descriptor) descriptor.value = maskDeep(descriptor.value, depth + 1);

@@ -24,6 +24,8 @@ const secrets: Secrets = {
   phones: [known.phone, rejected.phone],
   emails: [known.email, rejected.email],
   tokens: [adminToken, formSecret, formHmac, callSecret, waAppSecret, wrongToken],
+  // A name, free text and a custom field value of the leads below, and of the lead the store refuses.
+  texts: ['Wexford', 'harvest fair', 'Periwinkle', 'Quillmoss', 'refused orchard'],
 };
 
 /** Admin routes as the composition root mounts them; the right token must get past each guard. */
@@ -105,7 +107,7 @@ describe('secrets and PII on the embedded default', () => {
   });
 
   test('a full flow through every channel, retries, a dead letter and refusals logs no phone, e-mail or token in clear', async () => {
-    const form = { Name: 'Анна', Phone: '+7 (916) 123-45-67', Email: 'Anna.Petrova@Example.com', Comment: `call 8${known.phone} or ${known.email}`, tranid: `t-${randomUUID()}` };
+    const form = { Name: 'Анна Wexford', Phone: '+7 (916) 123-45-67', Email: 'Anna.Petrova@Example.com', Comment: `call 8${known.phone} or ${known.email} after the harvest fair`, favourite_colour: 'Periwinkle', tranid: `t-${randomUUID()}` };
     expect((await postForm(pipeline.port as number, 'site', form)).status).toBe(202);
     expect((await postForm(pipeline.port as number, 'tilda', { Phone: known.phone, Email: known.email }, `?token=${formSecret}`)).status).toBe(202);
 
@@ -126,14 +128,25 @@ describe('secrets and PII on the embedded default', () => {
     const badCall = await fetch(`${base}/v1/hooks/calls?token=${callSecret}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ caller: `+7${known.phone}`, email: known.email, direction: 'sideways' }) });
     expect(badCall.status).toBe(422);
 
+    // A failed store write: the store refuses this lead's record (as it refused a cut surrogate pair, 22P02).
+    await pipeline.store.query(`
+      create or replace function test_refuse_quillmoss() returns trigger language plpgsql as $$
+      begin
+        if new.output is not null and new.output::text like '%Quillmoss%' then raise exception 'invalid input syntax for type json' using errcode = '22P02'; end if;
+        return new;
+      end $$;
+      create trigger test_refuse_quillmoss before update on raw_events for each row execute function test_refuse_quillmoss();`);
+    expect((await postForm(pipeline.port as number, 'site', { Name: 'Quillmoss', Phone: '+7 999 000-11-22', Comment: 'refused orchard visit', tranid: `t-${randomUUID()}` })).status).toBe(202);
+
     // A lead the CRM refuses for good: 422, its answer echoing the contact, into the DLQ.
     expect((await postForm(pipeline.port as number, 'site', { Phone: `8 903 111-22-33`, Email: rejected.email })).status).toBe(202);
 
     const auth = { authorization: `Bearer ${adminToken}` };
     await waitUntil(async () => {
       const res = await fetch(`${base}/v1/admin/dlq`, { headers: auth });
-      return ((await res.json()) as { items: unknown[] }).items.length > 0;
-    }, 'the refused lead to reach the DLQ', 60_000);
+      const items = ((await res.json()) as { items: { stage: string }[] }).items;
+      return items.some((i) => i.stage === 'router') && items.some((i) => i.stage === 'normalizer');
+    }, 'the refused lead and the lead the store refused to reach the DLQ', 60_000);
     await waitUntil(() => crm.requests.some((r) => r.body.event === 'lead.activity') && crm.accepted.length >= 3, 'the known contact\'s deliveries to be accepted', 60_000);
     expect(crm.requests.some((r) => crm.accepted.every((a) => a !== r))).toBe(true); // the 503s happened
     // Let the stages finish logging what they are doing before the logs are read.
@@ -142,6 +155,7 @@ describe('secrets and PII on the embedded default', () => {
     // The warn path was taken (not only the quiet info of normal operation), so its fields were scanned too.
     const warnings = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 40);
     expect(warnings.map((w) => w.msg)).toContain('delivery postponed');
+    expect(warnings.map((w) => w.msg)).toContain('raw event dead-lettered');
     expect(findLeaks(lines.join(''), secrets)).toEqual([]);
   }, 180_000);
 
@@ -150,5 +164,7 @@ describe('secrets and PII on the embedded default', () => {
     for (const s of spellings) expect(findLeaks(`{"msg":"x ${s} y"}`, secrets)).toHaveLength(1);
     expect(findLeaks('{"email":"Anna.Petrova%40Example.com"}', secrets)).toHaveLength(1);
     expect(findLeaks('{"msg":"***67 a***@example.com","time":1732462254123}', secrets)).toEqual([]);
+    expect(findLeaks('{"name":"Anna WEXFORD"}', secrets)).toHaveLength(1);
+    expect(findLeaks('{"q":"Periwinkle%20blue","c":"\\u0068arvest fair"}', secrets)).toHaveLength(2);
   });
 });

@@ -50,6 +50,16 @@ describe('gateway health, readiness and metrics', () => {
     expect(storeDown.body.failing).toEqual(['store']);
   });
 
+  it('GET /ready is 503 shutting_down once draining, even with bus and store ready', async () => {
+    let draining = false;
+    const gw = buildTestGateway([], { draining: () => draining });
+    expect((await request(gw.app).get('/ready')).status).toBe(200);
+    draining = true;
+    const res = await request(gw.app).get('/ready');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ status: 'shutting_down', failing: ['shutting_down'] });
+  });
+
   it('GET /ready treats a hung bus probe as not ready', async () => {
     const gw = buildTestGateway([], { readyProbeTimeoutMs: 50 });
     gw.bus.ready = () => new Promise<boolean>(() => {});
@@ -58,7 +68,7 @@ describe('gateway health, readiness and metrics', () => {
     expect(res.body.checks.bus.reason).toMatch(/no answer/);
   });
 
-  it('GET /ready reports an unhealthy background ingress; start and stop are idempotent', async () => {
+  it('GET /ready reports an unhealthy background ingress in its detail but stays 200; start and stop are idempotent', async () => {
     const state = { healthy: true, starts: 0, stops: 0 };
     const gw = buildTestGateway([{ plugin: pollerPlugin(state), config: { id: 'mailbox', kind: 'poller' } }]);
     await Promise.all([gw.start(), gw.start()]);
@@ -66,8 +76,10 @@ describe('gateway health, readiness and metrics', () => {
     expect((await request(gw.app).get('/ready')).status).toBe(200);
     state.healthy = false;
     const res = await request(gw.app).get('/ready');
-    expect(res.status).toBe(503);
-    expect(res.body.failing).toEqual(['connector:mailbox']);
+    // Only the bus and the store decide readiness: a broken mailbox must not take the webhooks down with it.
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('degraded');
+    expect(res.body.degraded).toEqual(['connector:mailbox']);
     expect(res.body.checks.connectors.mailbox).toEqual({ healthy: false, reason: 'auth failed 3 times' });
     await gw.stop();
     await gw.stop();

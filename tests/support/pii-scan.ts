@@ -6,10 +6,24 @@ export interface Secrets {
   emails: string[];
   /** Tokens and keys, found verbatim. */
   tokens: string[];
+  /** Names, free text and custom field values: never logged above debug; found case-insensitively, also URL-encoded. */
+  texts?: string[];
 }
 
 /** Digit runs with the separators people and forms put into phone numbers (`+7 (916) 123-45-67`, `+7+916+…`). */
 const digitRun = /\d[\d\s().+-]*\d/g;
+
+/** `text` with %XX and JSON unicode escapes decoded where they decode, so Cyrillic names are found in any spelling. */
+function safeDecode(text: string): string {
+  const unescaped = text.replace(/\\u([0-9a-fA-F]{4})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return unescaped.replace(/(?:%[0-9a-fA-F]{2})+/g, (m) => {
+    try {
+      return decodeURIComponent(m);
+    } catch {
+      return m;
+    }
+  });
+}
 
 /** Every place in `text` where one of `secrets` appears unmasked, as `kind: excerpt`. */
 export function findLeaks(text: string, secrets: Secrets): string[] {
@@ -24,6 +38,16 @@ export function findLeaks(text: string, secrets: Secrets): string[] {
   for (const email of secrets.emails) {
     const at = lower.indexOf(email.toLowerCase());
     if (at >= 0) leaks.push(`email ${email}: ${decoded.slice(Math.max(0, at - 40), at + email.length + 40)}`);
+  }
+  for (const t of secrets.texts ?? []) {
+    const needle = t.toLowerCase();
+    for (const haystack of [lower, safeDecode(text).toLowerCase()]) {
+      const at = haystack.indexOf(needle);
+      if (at >= 0) {
+        leaks.push(`text ${t}: ${haystack.slice(Math.max(0, at - 40), at + t.length + 40)}`);
+        break;
+      }
+    }
   }
   for (const token of secrets.tokens) {
     const at = text.indexOf(token);

@@ -1,3 +1,4 @@
+import { PGlite } from '@electric-sql/pglite';
 import { LeadgateError } from '../../contracts/errors.js';
 import { createLogger } from '../../platform/telemetry/logger.js';
 import { findLeaks, type Secrets } from '../support/pii-scan.js';
@@ -28,6 +29,30 @@ describe('createLogger masking', () => {
     expect(line.err.type).toBe('LeadgateError');
     expect(line.err.message).toContain('***67');
     expect(line.err.stack).toContain('at ');
+  });
+
+  test('a failed store write logs its SQLSTATE and statement, not the record it tried to write', async () => {
+    // A real PGlite error: the driver attaches the bound parameters (the whole record) to it.
+    const db = new PGlite();
+    const lead = { contact: { name: 'Zinaida Wexford-Quill', phones: ['+79161234567'] }, fields: { favourite: 'Periwinkle orchard' }, comment: 'ring after the harvest fair \ud83d' };
+    let cause: unknown;
+    try {
+      await db.query('select $1::jsonb as output', [JSON.stringify(lead)]);
+    } catch (err) {
+      cause = err;
+    } finally {
+      await db.close();
+    }
+    expect((cause as { params?: unknown }).params).toBeDefined();
+    const err = new LeadgateError('VALIDATION_FAILED', 'The bus refused the record value', { cause });
+    // Both shapes: the driver's error itself (an adapter's retry log) and wrapped as a cause (the gateway's).
+    const out = logged((l) => {
+      l.warn({ err: cause }, 'bus.handler_failed');
+      l.warn({ err }, 'raw event not published');
+    });
+    expect(findLeaks(out, { ...secrets, texts: ['Wexford', 'Periwinkle', 'harvest fair'] })).toEqual([]);
+    expect(out).toContain('22P02');
+    expect(out).toContain('select $1::jsonb');
   });
 
   test('values nested deeper than the walk are still masked', () => {
