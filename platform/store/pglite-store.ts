@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
 import { LeadgateError } from '../../contracts/errors.js';
 import type { Logger } from '../telemetry/logger.js';
-import { initialiseInChild, isInitialised } from './pglite-first-open.js';
+import { initialiseDataDir, isInitialised } from './pglite-first-open.js';
 import { openPglite } from './pglite-open.js';
 import type { Queryable, SqlParam, Store } from './store.port.js';
 
@@ -107,7 +107,7 @@ export async function createPgliteStore(options: PgliteStoreOptions): Promise<St
   const onDisk = options.dataDir !== undefined && options.dataDir !== '' && !options.dataDir.includes('://');
   let db: PGlite;
   try {
-    if (onDisk && !isInitialised(options.dataDir as string)) await initialiseInChild(options.dataDir as string);
+    if (onDisk && !isInitialised(options.dataDir as string)) await initialiseDataDir(options.dataDir as string);
     db = await openPglite(options.dataDir === '' ? undefined : options.dataDir);
   } catch (err) {
     throw new LeadgateError('STORE_UNAVAILABLE', `Cannot open the embedded database: ${String(err)}`, { retriable: false, cause: err });
