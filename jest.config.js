@@ -7,5 +7,6 @@ export default {
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
-  testTimeout: 60000,
+  // Hooks start real brokers, databases and processes: generous on a loaded 2-core machine (no timing is asserted).
+  testTimeout: 180000,
 };
