@@ -27,9 +27,23 @@ import {
 
 const digits = (phone: string): string => phone.replace(/\D/g, '');
 
-/** Form fields of the body as the server read it (any spelling of a repeated key counts). */
+/** Fields of a multipart body whose parts have a plain `name="…"` (what a signed field needs to be read). */
+function multipartValues(body: string, boundary: string, name: string): string[] {
+  return body
+    .split(`--${boundary}`)
+    .map((part) => /^\r\nContent-Disposition: form-data; name="([^"]*)"\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*)\r\n$/.exec(part))
+    .filter((m): m is RegExpExecArray => m !== null && m[1] === name)
+    .map((m) => Buffer.from(m[2] ?? '', 'latin1').toString('utf8'));
+}
+
+/**
+ * Form fields of the body as the server read it (any spelling of a repeated key counts). Grammar mutations
+ * re-encode a form as multipart, with its signed fields intact next to a broken extra part.
+ */
 function formValues(req: MutatedRequest, name: string): string[] {
   const body = (req.effectiveBody ?? req.body).toString('latin1');
+  const boundary = /boundary=([^;\s]+)/i.exec(headerValues(req, 'content-type').join(';'))?.[1];
+  if (boundary && headerValues(req, 'content-type').some((v) => /multipart\/form-data/i.test(v))) return multipartValues(body, boundary, name);
   return body
     .split('&')
     .map((pair) => pair.split('='))
