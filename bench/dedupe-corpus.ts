@@ -109,7 +109,7 @@ function score(scored: { contactId: string; req: Req }[], kind: string): Score {
   };
 }
 
-const nullBus: Bus = { kind: 'embedded', publish: async () => {}, subscribe: async () => ({ stop: async () => {} }), ready: async () => true, close: async () => {} };
+const nullBus: Bus = { kind: 'embedded', publish: async () => {}, subscribe: async () => ({ stop: async () => {} }), subscribeBatch: async () => ({ stop: async () => {} }), ready: async () => true, close: async () => {} };
 const plugin: ConnectorPlugin = { kind: 'draft', channel: 'form', configSchema: {}, mapper: (e) => e.payload.draft as MapResult };
 const pairs = (n: number): number => (n * (n - 1)) / 2;
 
