@@ -5,6 +5,7 @@ import { rawEventV1Schema, type RawEventV1 } from '../contracts/raw-event.js';
 import type { BusRecord } from '../platform/bus/bus.port.js';
 import { classifyFailure } from '../platform/bus/failure-class.js';
 import { byKeyInOrder } from '../platform/bus/poison-guard.batch.js';
+import type { Queryable } from '../platform/store/store.port.js';
 import { withTxRetry } from '../platform/store/tx-retry.js';
 import { validateOrThrow } from '../platform/validation.js';
 import type { Normalizer, PreparedDraft } from './normalizer.service.js';
@@ -27,7 +28,8 @@ const IDENTITY_LOCK_SPACE = 7_341;
 /**
  * Normalizes a fetched batch of raw events with one transaction (one commit, one fsync) for the whole
  * batch instead of one per event, then publishes its Lead v1 records. Decisions are the per-record
- * path's: the same statements (`Normalizer.persistIn`) run in the batch's log order in one transaction.
+ * path's: the raw events are claimed with one statement and their outputs written with one, and in
+ * between each event's contact resolution and lead placement (`Normalizer.produce`) run in log order.
  *
  * - Redeliveries are found with one lookup for the batch and re-publish their stored output.
  * - A second record of an event key within the batch, a replayed dead letter (`replay` header) and a
@@ -101,10 +103,22 @@ async function persistBatch(normalizer: Normalizer, work: Work[]): Promise<LeadV
         if (identities.length > 0 && store.kind === 'postgres') {
           await q.query('select pg_advisory_xact_lock($1::int, hashtext(k)) from unnest($2::text[]) as k order by k', [IDENTITY_LOCK_SPACE, identities]);
         }
+        const leadWork = work.filter((w): w is Extract<Work, { kind: 'lead' }> => w.kind === 'lead');
+        const reused = await claimAll(q, leadWork);
         const out: LeadV1[] = [];
+        const produced: { event_key: string; output: LeadV1 }[] = [];
         for (const w of work) {
-          if (w.kind === 'ignore') await normalizer.recordOutcome(w.record.key, w.raw, `ignored: ${w.reason}`, q);
-          else out.push(await normalizer.persistIn(q, w.record.key, w.raw, w.draft, w.prepared));
+          if (w.kind === 'ignore') {
+            await normalizer.recordOutcome(w.record.key, w.raw, `ignored: ${w.reason}`, q);
+            continue;
+          }
+          const earlier = reused.get(w.record.key);
+          const lead = earlier ?? (await normalizer.produce(q, w.record.key, w.raw, w.draft, w.prepared));
+          if (earlier === undefined) produced.push({ event_key: w.record.key, output: lead });
+          out.push(lead);
+        }
+        if (produced.length > 0) {
+          await q.query('update raw_events r set output = v.output from jsonb_to_recordset($1::jsonb) as v(event_key text, output jsonb) where r.event_key = v.event_key', [JSON.stringify(produced)]);
         }
         return out;
       },
@@ -114,6 +128,36 @@ async function persistBatch(normalizer: Normalizer, work: Work[]): Promise<LeadV
     if (classifyFailure(err).kind === 'permanent') return undefined;
     throw err;
   }
+}
+
+/**
+ * The per-record claim (`Normalizer.persistIn`) for the whole batch in one statement: rows left by an
+ * ignored or dead-lettered attempt are taken over, rows another instance already turned into a lead or
+ * spam are not claimed and their output is reused. Returns those reused outputs by event key.
+ */
+async function claimAll(q: Queryable, work: Extract<Work, { kind: 'lead' }>[]): Promise<Map<string, LeadV1>> {
+  if (work.length === 0) return new Map();
+  const rows = work.map((w) => ({ event_key: w.record.key, event_id: w.raw.id, connector_id: w.raw.connector.id, received_at: w.raw.receivedAt, raw: w.raw, outcome: w.prepared.spam ? 'spam' : 'lead' }));
+  const claimed = await q.query<{ event_key: string }>(
+    `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome)
+     select event_key, event_id, connector_id, received_at, raw, outcome
+     from jsonb_to_recordset($1::jsonb) as x(event_key text, event_id text, connector_id text, received_at timestamptz, raw jsonb, outcome text)
+     on conflict (event_key) do update set outcome = excluded.outcome, raw = excluded.raw, processed_at = now()
+       where raw_events.outcome not in ('lead', 'spam')
+     returning event_key`,
+    [JSON.stringify(rows)],
+  );
+  const mine = new Set(claimed.map((c) => c.event_key));
+  const others = work.map((w) => w.record.key).filter((k) => !mine.has(k));
+  const reused = new Map<string, LeadV1>();
+  if (others.length === 0) return reused;
+  const done = await q.query<DoneRow>('select event_key, output from raw_events where event_key = any($1::text[])', [others]);
+  for (const d of done) {
+    // Another normalizer instance committed this event meanwhile: reuse its output.
+    if (!d.output) throw new LeadgateError('INTERNAL', 'raw event recorded without output', { retriable: true });
+    reused.set(d.event_key, d.output);
+  }
+  return reused;
 }
 
 /** Publishes concurrently across contacts and in batch order within one (Lead v1 is keyed by contact). */

@@ -190,7 +190,7 @@ export class Normalizer {
 
   /** `persist`'s statements inside the caller's transaction (the batch path runs many in one). */
   async persistIn(q: Queryable, eventKey: string, raw: RawEventV1, draft: LeadDraft, prepared: PreparedDraft): Promise<LeadV1> {
-    const { contact, eventTime, spam } = prepared;
+    const { spam } = prepared;
     const claimed = await q.query<ProcessedRow>(
       `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome) values ($1, $2, $3, $4, $5, $6)
        on conflict (event_key) do update set outcome = excluded.outcome, raw = excluded.raw, processed_at = now()
@@ -204,10 +204,16 @@ export class Normalizer {
       if (row?.output) return row.output;
       throw new LeadgateError('INTERNAL', 'raw event recorded without output', { retriable: true });
     }
-    // Spam is kept for lineage only: no contact, identity or lead, so it can neither claim nor link anyone.
-    const lead = spam ? spamLead(raw, draft, contact, eventTime) : await this.place(q, eventKey, raw, draft, contact, eventTime);
+    const lead = await this.produce(q, eventKey, raw, draft, prepared);
     await q.query('update raw_events set output = $2 where event_key = $1', [eventKey, JSON.stringify(lead)]);
     return lead;
+  }
+
+  /** Resolves the contact and places the request (after the raw event was claimed), returning its Lead v1. */
+  produce(q: Queryable, eventKey: string, raw: RawEventV1, draft: LeadDraft, prepared: PreparedDraft): Promise<LeadV1> {
+    const { contact, eventTime, spam } = prepared;
+    // Spam is kept for lineage only: no contact, identity or lead, so it can neither claim nor link anyone.
+    return spam ? Promise.resolve(spamLead(raw, draft, contact, eventTime)) : this.place(q, eventKey, raw, draft, contact, eventTime);
   }
 
   private async place(q: Queryable, eventKey: string, raw: RawEventV1, draft: LeadDraft, contact: CleanContact, eventTime: EventTime): Promise<LeadV1> {
