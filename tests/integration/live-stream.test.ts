@@ -126,7 +126,7 @@ describe('live stream on the embedded bus (PGlite)', () => {
       sent += 20;
     }
     // The stream consumer may still be behind the publishes: the drop comes once it has pushed enough.
-    await eventually(async () => ((await slowDrops()) > droppedBefore ? true : undefined), 'slow client dropped');
+    await eventually(async () => ((await slowDrops()) > droppedBefore ? true : undefined), 'slow client dropped', 120_000);
     expect(await slowDrops()).toBe(droppedBefore + 1);
     // Only the normal client is left (the previous tests' clients are gone once their close was seen).
     await eventually(async () => ((await metric(port, /leadgate_stream_clients (\d+)/)) === 1 ? true : undefined), 'one client left');
