@@ -15,7 +15,7 @@ export function normalizerSettings(config: LeadgateConfig): Pick<NormalizerOptio
     defaultRegion: n.defaultRegion,
     mergeWindowMinutes: n.mergeWindowMinutes,
     mergeWindows: n.mergeWindows,
-    normalization: { phone: n.phone, email: n.email, name: n.name },
+    normalization: { phone: n.phone, email: n.email, name: n.name, shared: n.sharedContacts },
     eventTime: n.eventTime,
     connectors: config.connectors,
   };

@@ -139,6 +139,27 @@ export const configSchema = {
           default: {},
           properties: { titleCase: { description: 'title-case names typed in one case', type: 'boolean', default: false } },
         },
+        sharedContacts: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            phones: {
+              description: 'phone numbers several people use (office switchboard): kept on the lead, never an identity, so their callers are not merged',
+              type: 'array',
+              maxItems: 1000,
+              items: { type: 'string', minLength: 1, maxLength: 100 },
+              default: [],
+            },
+            emails: {
+              description: 'e-mail addresses several people use (a client firm’s office@): kept on the lead, never an identity',
+              type: 'array',
+              maxItems: 1000,
+              items: { type: 'string', minLength: 1, maxLength: 320 },
+              default: [],
+            },
+          },
+        },
         /** Provider time (`occurredAt`) decides the lead window when within these bounds of receipt. */
         eventTime: {
           type: 'object',

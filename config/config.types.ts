@@ -41,6 +41,8 @@ export interface LeadgateConfig {
     phone: { vanity: boolean; assumeDefaultRegion: boolean };
     email: { providerRules: boolean };
     name: { titleCase: boolean };
+    /** Office numbers and addresses several people use: shown to the CRM, never an identity (docs/identity.md). */
+    sharedContacts: { phones: string[]; emails: string[] };
     /** Bounds within which the provider's `occurredAt` is the event time (docs/identity.md). */
     eventTime: { maxSkewMinutes: number; maxPastDays: number };
     /** Content-hash dedupe of requests without a provider id: the retry window, from the first receipt. */

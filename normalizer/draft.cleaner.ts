@@ -10,13 +10,19 @@ export interface NormalizationOptions {
   phone?: { vanity?: boolean; assumeDefaultRegion?: boolean };
   email?: { providerRules?: boolean };
   name?: { titleCase?: boolean };
+  /**
+   * Numbers and addresses many people use (an office switchboard, `office@` of a client firm): kept on the
+   * lead for the CRM, never an identity, so colleagues writing from them stay apart. Spelled as people write
+   * them; read with the same rules as requests.
+   */
+  shared?: { phones?: string[]; emails?: string[] };
 }
 
 export interface CleanContact {
   name?: string;
   phones: string[];
   emails: string[];
-  /** Every identity, phones and e-mails included, deduplicated; the resolver matches on these. */
+  /** Every identity, phones and e-mails included (but not shared ones), deduplicated; the resolver matches on these. */
   identities: ContactIdentity[];
   /** Values that looked like phones or e-mails but are not valid: kept for the CRM, never matched on. */
   unparsed: string[];
@@ -27,6 +33,30 @@ export interface CleanContact {
 /** `иван  ПЕТРОВ-водкин` → `Иван Петров-Водкин`: each word (and hyphenated part) capitalised. */
 function titleCase(name: string): string {
   return name.toLocaleLowerCase().replace(/(^|[\s\-'’])(\p{L})/gu, (_m, sep: string, letter: string) => sep + letter.toLocaleUpperCase());
+}
+
+/** The configured shared values, normalized once per list and region (the options object is rebuilt per request). */
+const sharedCache = new WeakMap<object, Map<string, Set<string>>>();
+
+function sharedValues(opts: NormalizationOptions): Set<string> {
+  const shared = opts.shared;
+  if (!shared || ((shared.phones?.length ?? 0) === 0 && (shared.emails?.length ?? 0) === 0)) return new Set();
+  const perRegion = sharedCache.get(shared) ?? new Map<string, Set<string>>();
+  sharedCache.set(shared, perRegion);
+  let values = perRegion.get(opts.defaultRegion);
+  if (!values) {
+    values = new Set<string>();
+    for (const p of shared.phones ?? []) {
+      const e164 = normalizePhone(p, { defaultRegion: opts.defaultRegion, ...opts.phone }).e164;
+      if (e164) values.add(`phone:${e164}`);
+    }
+    for (const e of shared.emails ?? []) {
+      const n = normalizeEmail(e, opts.email);
+      if (n) values.add(`email:${n}`);
+    }
+    perRegion.set(opts.defaultRegion, values);
+  }
+  return values;
 }
 
 /** Longest name kept; cut on a grapheme boundary so an emoji-heavy name stays valid text. */
@@ -71,11 +101,12 @@ export function cleanContact(draft: LeadDraft, options: NormalizationOptions | s
     }
     others.set(`${kind}:${value}`, { kind, value });
   }
+  const shared = sharedValues(opts);
   const identities: ContactIdentity[] = [
     ...[...phones].map((value) => ({ kind: 'phone', value })),
     ...[...emails].map((value) => ({ kind: 'email', value })),
     ...others.values(),
-  ];
+  ].filter((i) => !shared.has(`${i.kind}:${i.value}`));
   const name = cleanName(draft.contact.name, opts.name);
   return { ...(name ? { name } : {}), phones: [...phones], emails: [...emails], identities, unparsed, extensions };
 }
