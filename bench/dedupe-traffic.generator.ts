@@ -62,7 +62,7 @@ const messy = (d: string, k: number): string => {
     `8\u00a0${a}\u00a0${b}\u2013${c}\u2013${e}`, `Моб.тел.: +7${a}${b}${c}${e}`,
   ][k % 12];
 };
-const emailSpell = (e: string, k: number): string => [e, e.toUpperCase(), ` ${e} `, `Client <${e}>`, `mailto:${e}`, `${e}.`, e.replace('@', '＠'), `"Петров, Иван" <${e}>`][k % 8];
+const emailSpell = (e: string, k: number): string => [e, e.toUpperCase(), ` ${e} `, `Client <${e}>`, `mailto:${e}`, `${e}.`, e.replace('@', '＠'), `"Петров, Иван" <${e}>`, `E-mail: ${e}`, `Почта:${e}`][k % 10];
 
 const officeDigits = (p: number): string => `495${String(1_000_000 + p * 37).slice(-7)}`;
 
@@ -160,6 +160,7 @@ export function generateTraffic(people: number, t0: number, seed = 7): TrafficRe
         out.push(mail(colleague, 'office-mail', next(), { from: `ООО Ромашка <${office}>`, replyTo: `Ольга <${theirs}>`, subject: 'Счёт', text: 'Выставьте счёт.' }, [`email:${theirs}`]));
         out.push(mail(p, 'office-mail', next(), { from: `ООО Ромашка <${office}>`, replyTo: own.toUpperCase(), subject: 'Re: КП', text: 'Уточнение по КП' }, [`email:${own}`]));
         out.push(mail(colleague, 'office-mail', next(), { from: `ООО Ромашка <${office}>`, subject: 'Доставка', text: 'Когда доставка? Ольга' }, []));
+        out.push(mail(p, 'office-mail', next(), { from: `ООО Ромашка <${office}>`, subject: 'Оплата', text: 'Оплатили. Иван' }, []));
         out.push(form(colleague, 'office-mail', next(), { name: 'Ольга', email: theirs }, [`email:${theirs}`]));
         break;
       }

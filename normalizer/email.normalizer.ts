@@ -36,7 +36,7 @@ const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /**
  * The address inside what people paste: `Имя <a@b.ru>`, `"Last, First" <a@b.ru>`, `a@b.ru (Anna)`,
- * `mailto:a@b.ru?subject=…`. Undefined when the value holds several addresses.
+ * `mailto:a@b.ru?subject=…`, `E-mail: a@b.ru`. Undefined when the value holds several addresses.
  */
 function addressPart(text: string): string | undefined {
   // Quoted display names may hold commas and `@`; they are never the address.
@@ -44,7 +44,10 @@ function addressPart(text: string): string | undefined {
   const bracketed = [...unquoted.matchAll(/<([^<>]*)>/gu)];
   if (bracketed.length > 1) return undefined;
   let address = bracketed.length === 1 ? bracketed[0][1] : unquoted.replace(/\([^()]*\)/gu, '');
-  address = address.trim().replace(/^mailto:/iu, '');
+  // A label copied with the address (`E-mail: a@b.ru`, `Почта: …`, a signature, a messenger export): `:` is
+  // never part of a dot-atom, so the words before it are not the address. Only before one lone token.
+  address = address.trim().replace(/^(?!mailto:)\p{L}[\p{L} .\-/]{0,29}:\s*(?=[^\s:]+@[^\s:]+$)/iu, '');
+  address = address.replace(/^mailto:/iu, '');
   if (/^[^?]*@[^?]*\?/u.test(address)) address = address.slice(0, address.indexOf('?'));
   if (/%[0-9a-f]{2}/iu.test(address)) {
     try {
