@@ -6,6 +6,7 @@
 #
 # Suites: pipeline (ingest ceiling/embedded/Kafka and end to end), logbus (embedded log publishes),
 # identity (contacts/s, 1 and 2 normalizers), dedupe (precision/recall on a 20,000-request corpus),
+# traffic (dedupe on realistic traffic through the webhooks and a private Dovecot, both back-ends),
 # delivery (deliveries/s, rate limit, backlog drain), telephony (call storm → callback tasks),
 # memory (RSS of one all-roles embedded process, idle and under load; builds dist/ first).
 # A Kafka broker is started when LEADGATE_KAFKA_BROKERS is unset and stopped at the end.
@@ -23,10 +24,10 @@ main() {
   export LEADGATE_TEST_DATABASE_URL="${LEADGATE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
   trap '[ -n "'"$started"'" ] && bash scripts/kafka.sh stop || true' EXIT
 
-  local only=",${BENCH_ONLY:-pipeline,logbus,identity,dedupe,delivery,telephony,memory},"
+  local only=",${BENCH_ONLY:-pipeline,logbus,identity,dedupe,traffic,delivery,telephony,memory},"
   local failed=0 name file
   for entry in pipeline:bench/run.ts logbus:bench/log-bus-publish.bench.ts identity:bench/identity.bench.ts \
-    dedupe:bench/dedupe-corpus.ts delivery:bench/delivery.bench.ts telephony:bench/telephony.bench.ts \
+    dedupe:bench/dedupe-corpus.ts traffic:bench/dedupe-traffic.bench.ts delivery:bench/delivery.bench.ts telephony:bench/telephony.bench.ts \
     memory:bench/embedded-memory.bench.ts; do
     name="${entry%%:*}"
     file="${entry#*:}"
