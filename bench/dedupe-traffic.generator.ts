@@ -52,15 +52,15 @@ function prng(seed: number): () => number {
 
 const clean = (d: string, k: number): string =>
   [`+7${d}`, `8 (${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6, 8)}-${d.slice(8)}`, `7${d}`, `+7 ${d.slice(0, 3)} ${d.slice(3)}`, `8-${d.slice(0, 3)}-${d.slice(3)}`, `+7 ${d} доб. 12`][k % 6];
-/** How people and messenger copies write numbers: labels, odd dashes, bidi marks, full width, a note after it. */
+/** How people and messenger copies write numbers: labels, odd dashes, bidi marks, full width, a note after it, twice. */
 const messy = (d: string, k: number): string => {
   const [a, b, c, e] = [d.slice(0, 3), d.slice(3, 6), d.slice(6, 8), d.slice(8)];
   return [
     `тел: 8 (${a}) ${b}-${c}-${e}`, `+7\u2011${a}\u2011${d.slice(3)}`, `\u202A+7 ${d}\u202C`,
     `＋７${d.replace(/\d/g, (x) => String.fromCharCode(0xff10 + Number(x)))}`, `'+7${d}`, `Анна +7${d}`,
     `8 ${a} ${b} ${c} ${e} (WhatsApp)`, `="+7${d}"`, `tel:+7-${a}-${b}-${c}-${e}`, `+7 (${a}) ${b}-${c}-${e} Анна, после 18:00`,
-    `8\u00a0${a}\u00a0${b}\u2013${c}\u2013${e}`, `Моб.тел.: +7${a}${b}${c}${e}`,
-  ][k % 12];
+    `8\u00a0${a}\u00a0${b}\u2013${c}\u2013${e}`, `Моб.тел.: +7${a}${b}${c}${e}`, `8 ${a} ${b}-${c}-${e}, +7 (${a}) ${b}-${c}-${e}`,
+  ][k % 13];
 };
 const emailSpell = (e: string, k: number): string => [e, e.toUpperCase(), ` ${e} `, `Client <${e}>`, `mailto:${e}`, `${e}.`, e.replace('@', '＠'), `"Петров, Иван" <${e}>`, `E-mail: ${e}`, `Почта:${e}`][k % 10];
 

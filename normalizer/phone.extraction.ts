@@ -8,7 +8,11 @@
 /** Why a value is not a phone identity; kept with the raw text for the CRM and for tests. */
 export type PhoneRejection = 'empty' | 'no_number' | 'several_numbers' | 'not_a_phone' | 'too_long' | 'invalid';
 
-export type Extracted = { kind: 'number'; text: string } | { kind: 'rejected'; reason: PhoneRejection };
+/**
+ * `candidates`: with `several_numbers`, the numbers' texts when nothing around them says they are something
+ * else; the caller may accept them as one when they all parse to the same number (written twice).
+ */
+export type Extracted = { kind: 'number'; text: string } | { kind: 'rejected'; reason: PhoneRejection; candidates?: string[] };
 
 /** E.164 allows at most 15 digits; a longer run is two numbers written together, a card or an account. */
 const MAX_DIGITS = 15;
@@ -59,7 +63,12 @@ export function extractNumber(input: string): Extracted {
   const runs = [...text.matchAll(run)].map((m) => ({ text: m[0], index: m.index }));
   const numbers = runs.filter((r) => digitCount(r.text) >= MIN_DIGITS);
   if (numbers.length === 0) return { kind: 'rejected', reason: 'no_number' };
-  if (numbers.length > 1) return { kind: 'rejected', reason: 'several_numbers' };
+  if (numbers.length > 1) {
+    let rest = text;
+    for (const n of numbers) rest = rest.replace(n.text, ' ');
+    const plain = !notAPhone.test(rest) && !/#/u.test(rest) && numbers.every((n) => !isDate(n.text) && digitCount(n.text) <= MAX_DIGITS);
+    return { kind: 'rejected', reason: 'several_numbers', ...(plain ? { candidates: numbers.map((n) => n.text.trim()) } : {}) };
+  }
   const [number] = numbers;
   const around = text.slice(0, number.index) + ' ' + text.slice(number.index + number.text.length);
   if (notAPhone.test(around) || /#\s*$/u.test(text.slice(0, number.index)) || isDate(number.text)) return { kind: 'rejected', reason: 'not_a_phone' };

@@ -45,6 +45,14 @@ function vanityDigits(text: string): string | undefined {
   return letters >= 2 && letters <= 10 ? text.replace(/[a-z]/gi, (c) => keypad[c.toLowerCase()]) : undefined;
 }
 
+/** `+7 912 … , 8 (912) …`: one number copied twice (a form's confirmation field, a pasted signature) is that number. */
+function sameNumberWrittenTwice(candidates: string[] | undefined, opts: PhoneOptions): PhoneNumber | undefined {
+  if (!candidates) return undefined;
+  const parsed = candidates.map((c) => parse(c, opts));
+  const [first] = parsed;
+  return first && parsed.every((p) => p?.number === first.number) ? first : undefined;
+}
+
 /**
  * Turns a phone as people type it into E.164: Unicode folded, a `tel:` URI unwrapped, the extension cut
  * off, the one number found in the surrounding text, then parsed in the default region first (so a Russian
@@ -58,7 +66,7 @@ export function normalizePhone(input: string, options: PhoneOptions | string): N
   const split = splitTelUri(folded) ?? splitExtension(folded);
   const rejected = (reason: PhoneRejection): NormalizedPhone => ({ raw, rejected: reason });
   const extracted = extractNumber(split.text);
-  let parsed = extracted.kind === 'number' ? parse(extracted.text, opts) : undefined;
+  let parsed = extracted.kind === 'number' ? parse(extracted.text, opts) : sameNumberWrittenTwice(extracted.candidates, opts);
   // Letters are only read as keypad digits when the plain reading found no valid number.
   const vanityTried = !parsed && (opts.vanity ?? true) && (extracted.kind === 'number' || extracted.reason === 'no_number');
   if (vanityTried) {
