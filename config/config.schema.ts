@@ -19,7 +19,7 @@ export const configSchema = {
         requestTimeoutMs: { description: 'slow-client protection: time to receive the whole request', type: 'integer', minimum: 1000, default: 30000 },
         keepAliveTimeoutMs: { description: 'idle keep-alive connections are closed after this', type: 'integer', minimum: 1000, default: 5000 },
         maxConnections: { description: 'concurrent connections per gateway process', type: 'integer', minimum: 1, default: 10000 },
-        shutdownGraceMs: { description: 'SIGTERM: readiness turns 503 at once, then this long for in-flight requests and consumer batches', type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
+        shutdownGraceMs: { description: 'SIGTERM: readiness turns 503 at once; this long from the signal for in-flight requests and consumer batches, then open connections are cut and running handlers abandoned uncommitted (redelivered)', type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
       },
     },
     metrics: {

@@ -10,11 +10,11 @@ import { DeadLetterRecorder } from './dlq.consumer.js';
 import { DeadLetterReplayer } from './dlq.replayer.js';
 import { createDlqAdminRouter } from './dlq.routes.js';
 
-/** Starts the DLQ index consumer (router role); returns its stop. */
-export async function startDlqRecorder(deps: { bus: Bus; store: Store; metrics: Metrics; logger: Logger }): Promise<() => Promise<void>> {
+/** Starts the DLQ index consumer (router role); returns its stop (bounded by the optional deadline). */
+export async function startDlqRecorder(deps: { bus: Bus; store: Store; metrics: Metrics; logger: Logger }): Promise<(deadline?: AbortSignal) => Promise<void>> {
   const recorder = new DeadLetterRecorder({ bus: deps.bus, index: new DeadLetterIndex(deps.store), metrics: deps.metrics, logger: deps.logger });
   await recorder.start();
-  return () => recorder.stop();
+  return (deadline) => recorder.stop(deadline);
 }
 
 /** The admin routers for the gateway: `/v1/admin/dlq` and `/v1/admin/destinations`, both behind the admin token. */
