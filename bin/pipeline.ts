@@ -142,18 +142,18 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
       ? createRingingAnnouncer({ publish: createRingingPublisher(bus, store, { defaultRegion: config.normalizer.defaultRegion }), logger: logger.child({ stage: 'gateway' }) })
       : undefined;
     const identity = createIdentityAdmin(store, bus, normalizationOf(config));
-    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, draining: isDraining, ...metricsAccess, ...(ringing ? { announceRinging: ringing.announce } : {}), console: { adminToken: config.admin.token, identity, routing: { rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) } }, extraRouters: [
-      ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
-      { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
+    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, draining: isDraining, ...metricsAccess, ...(ringing ? { announceRinging: ringing.announce } : {}), console: { adminToken: config.admin.token, operators: config.admin.operators ?? [], identity, routing: { rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) } }, extraRouters: [
+      ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token, operators: config.admin.operators ?? [] }),
+      { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token, config.admin.operators ?? []) }) },
       { path: '/', router: createOpenApiRouter() },
-      { path: '/v1', router: createLeadsAdminRouter({ identity, metrics, guard: requireAdminToken(config.admin.token) }) },
+      { path: '/v1', router: createLeadsAdminRouter({ identity, metrics, guard: requireAdminToken(config.admin.token, config.admin.operators ?? []) }) },
     ] });
     app = gateway.app;
     const server = await listen(gateway.app, config.server);
     port = (server.address() as AddressInfo).port;
     await gateway.start();
     const stream = config.stream.enabled
-      ? new LiveStream({ bus, token: config.admin.token, settings: config.stream, metrics, logger: logger.child({ stage: 'gateway' }) })
+      ? new LiveStream({ bus, token: config.admin.token, operators: config.admin.operators ?? [], settings: config.stream, metrics, logger: logger.child({ stage: 'gateway' }) })
       : undefined;
     stops.unshift(async (deadline) => {
       await gateway.stop();

@@ -39,6 +39,21 @@ export const configSchema = {
       properties: {
         /** Bearer token for the admin API and the live stream; without it both refuse every request. */
         token: { description: 'bearer token of the admin API and the live stream; without it both refuse every request', type: 'string', minLength: 16 },
+        /** Read-only console tokens, one per owner (docs/console.md#operator-tokens). */
+        operators: {
+          description: 'read-only console tokens, each for the operators of one owner: live stream of that owner only, lookup, reports, masked dead letters; every change answers 403 (docs/console.md)',
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['ownerId', 'token'],
+            properties: {
+              ownerId: { description: 'the owner (router.owners[].id) whose live events this token sees', type: 'string', pattern: '^\\S{1,128}$' },
+              token: { description: 'the bearer token; from env interpolation like every secret, at least 16 characters, distinct from the admin token', type: 'string', minLength: 16 },
+            },
+          },
+        },
       },
     },
     stream: {
