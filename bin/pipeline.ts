@@ -67,7 +67,8 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     : namespaced;
   // Every consumer below subscribes through the guard: a record it cannot process is dead-lettered, not retried forever.
   const bus = poisonGuardedBus(spooled, { logger: logger.child({ stage: 'bus' }), metrics, policy: config.bus.poison });
-  const stops: (() => Promise<void>)[] = [];
+  // Each stop gets the shutdown deadline (server.shutdownGraceMs from the start of `close`), shared by all.
+  const stops: ((deadline: AbortSignal) => Promise<void>)[] = [];
   // Stateless over the config: every role that routes, dry-runs or escalates builds the same one.
   const routing = new RoutingEngine({ owners: config.router.owners, rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) });
   let port: number | undefined;
@@ -89,7 +90,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
       ...normalizerSettings(config),
     });
     await normalizer.start();
-    stops.push(() => normalizer.stop());
+    stops.push((deadline) => normalizer.stop(deadline));
   }
   if (roles.includes('router')) {
     const destination = await createDestination(config.router.destination, { store, metrics, logger: logger.child({ stage: 'router' }) });
@@ -115,7 +116,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
       contacts: new ContactDeliveries(store),
     });
     await router.start();
-    stops.push(() => router.stop());
+    stops.push((deadline) => router.stop(deadline));
     const sla = new SlaLoop({ store, engine: routing, events, metrics, logger: routerLogger, config: config.router.sla });
     sla.start();
     stops.push(() => sla.stop());
@@ -128,7 +129,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     ops.use(createHealthRouter({ bus, store, metrics, ingressHealth: () => ({}), ...metricsAccess, draining: isDraining }));
     const server = await listen(ops, config.server);
     port = (server.address() as AddressInfo).port;
-    stops.unshift(() => server.shutdown());
+    stops.unshift((deadline) => server.shutdown(deadline));
   }
   if (roles.includes('gateway')) {
     const connectors = config.connectors.map((c) => {
@@ -141,25 +142,25 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
       ? createRingingAnnouncer({ publish: createRingingPublisher(bus, store, { defaultRegion: config.normalizer.defaultRegion }), logger: logger.child({ stage: 'gateway' }) })
       : undefined;
     const identity = createIdentityAdmin(store, bus, normalizationOf(config));
-    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, draining: isDraining, ...metricsAccess, ...(ringing ? { announceRinging: ringing.announce } : {}), console: { adminToken: config.admin.token, identity, routing: { rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) } }, extraRouters: [
-      ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token }),
-      { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token) }) },
+    const gateway = await createGatewayApp({ connectors, bus, store, metrics, logger: logger.child({ stage: 'gateway' }), bodyLimitBytes: config.server.bodyLimitBytes, retryWindowMinutes: config.normalizer.contentDedupe.retryWindowMinutes, draining: isDraining, ...metricsAccess, ...(ringing ? { announceRinging: ringing.announce } : {}), console: { adminToken: config.admin.token, operators: config.admin.operators ?? [], identity, routing: { rules: config.router.rules, ...(config.router.fallbackOwner ? { fallbackOwner: config.router.fallbackOwner } : {}) } }, extraRouters: [
+      ...createDlqAdminRouters({ bus, store, logger: logger.child({ stage: 'admin' }), adminToken: config.admin.token, operators: config.admin.operators ?? [] }),
+      { path: '/v1', router: createRoutingAdminRouter({ store, engine: routing, owners: config.router.owners, metrics, guard: requireAdminToken(config.admin.token, config.admin.operators ?? []) }) },
       { path: '/', router: createOpenApiRouter() },
-      { path: '/v1', router: createLeadsAdminRouter({ identity, metrics, guard: requireAdminToken(config.admin.token) }) },
+      { path: '/v1', router: createLeadsAdminRouter({ identity, metrics, guard: requireAdminToken(config.admin.token, config.admin.operators ?? []) }) },
     ] });
     app = gateway.app;
     const server = await listen(gateway.app, config.server);
     port = (server.address() as AddressInfo).port;
     await gateway.start();
     const stream = config.stream.enabled
-      ? new LiveStream({ bus, token: config.admin.token, settings: config.stream, metrics, logger: logger.child({ stage: 'gateway' }) })
+      ? new LiveStream({ bus, token: config.admin.token, operators: config.admin.operators ?? [], settings: config.stream, metrics, logger: logger.child({ stage: 'gateway' }) })
       : undefined;
-    stops.unshift(async () => {
+    stops.unshift(async (deadline) => {
       await gateway.stop();
       await ringing?.close();
       // Before the server: upgraded sockets would keep `server.close` waiting.
       await stream?.stop();
-      await server.shutdown();
+      await server.shutdown(deadline);
     });
     await stream?.start(server);
     logger.info({ port }, 'gateway listening');
@@ -176,10 +177,12 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     close() {
       closing ??= (async () => {
         draining = true;
+        const deadline = AbortSignal.timeout(config.server.shutdownGraceMs);
         logger.info({ graceMs: config.server.shutdownGraceMs }, 'draining: not ready, finishing in-flight requests and batches');
-        // Ingress first so nothing new is accepted (in-flight requests are answered within
-        // server.shutdownGraceMs), then consumers finish or hand back their batch, then the bus flushes.
-        for (const stop of stops) await stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
+        // Ingress first so nothing new is accepted, then consumers finish or hand back their batch, then
+        // the bus flushes. One deadline for all: at it, open connections are cut and running handlers
+        // abandoned uncommitted (their records are redelivered), so the process leaves in bounded time.
+        for (const stop of stops) await stop(deadline).catch((err: unknown) => logger.error({ err }, 'stop failed'));
         await bus.close();
         await store.close();
       })();

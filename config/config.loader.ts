@@ -44,10 +44,24 @@ export function buildConfig(input: unknown, env: Env = process.env): LeadgateCon
     const check = compile(plugin.configSchema);
     if (!check(connector)) problems.push(...describeErrors(check.errors, `/connectors/${i}`));
   });
+  problems.push(...operatorTokenProblems(config));
   if (problems.length > 0) {
     throw new LeadgateError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, { details: { problems } });
   }
   return deepFreeze(config);
+}
+
+/** An operator token equal to the admin token (or to another owner's) would grant more than its owner's read-only view. */
+function operatorTokenProblems(config: LeadgateConfig): string[] {
+  const operators = Array.isArray(config.admin?.operators) ? config.admin.operators : [];
+  const seen = new Set<string>(config.admin?.token ? [config.admin.token] : []);
+  const problems: string[] = [];
+  operators.forEach((operator, i) => {
+    if (typeof operator?.token !== 'string') return;
+    if (seen.has(operator.token)) problems.push(`/admin/operators/${i}/token: must differ from the admin token and from every other operator token`);
+    seen.add(operator.token);
+  });
+  return problems;
 }
 
 export function loadConfig(path: string | undefined, env: Env = process.env): LeadgateConfig {

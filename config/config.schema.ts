@@ -19,7 +19,7 @@ export const configSchema = {
         requestTimeoutMs: { description: 'slow-client protection: time to receive the whole request', type: 'integer', minimum: 1000, default: 30000 },
         keepAliveTimeoutMs: { description: 'idle keep-alive connections are closed after this', type: 'integer', minimum: 1000, default: 5000 },
         maxConnections: { description: 'concurrent connections per gateway process', type: 'integer', minimum: 1, default: 10000 },
-        shutdownGraceMs: { description: 'SIGTERM: readiness turns 503 at once, then this long for in-flight requests and consumer batches', type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
+        shutdownGraceMs: { description: 'SIGTERM: readiness turns 503 at once; this long from the signal for in-flight requests and consumer batches, then open connections are cut and running handlers abandoned uncommitted (redelivered)', type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
       },
     },
     metrics: {
@@ -39,6 +39,21 @@ export const configSchema = {
       properties: {
         /** Bearer token for the admin API and the live stream; without it both refuse every request. */
         token: { description: 'bearer token of the admin API and the live stream; without it both refuse every request', type: 'string', minLength: 16 },
+        /** Read-only console tokens, one per owner (docs/console.md#operator-tokens). */
+        operators: {
+          description: 'read-only console tokens, each for the operators of one owner: live stream of that owner only, lookup, reports, masked dead letters; every change answers 403 (docs/console.md)',
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['ownerId', 'token'],
+            properties: {
+              ownerId: { description: 'the owner (router.owners[].id) whose live events this token sees', type: 'string', pattern: '^\\S{1,128}$' },
+              token: { description: 'the bearer token; from env interpolation like every secret, at least 16 characters, distinct from the admin token', type: 'string', minLength: 16 },
+            },
+          },
+        },
       },
     },
     stream: {

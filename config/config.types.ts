@@ -21,7 +21,7 @@ export interface LeadgateConfig {
   };
   /** `/metrics` on a separate listener (`port`) and/or behind a bearer token. */
   metrics: { port?: number; host: string; token?: string };
-  admin: { token?: string };
+  admin: { token?: string; operators: { ownerId: string; token: string }[] };
   /** Live stream limits per gateway process (docs/live-stream.md). */
   stream: { enabled: boolean; heartbeatMs: number; maxClients: number; maxBufferedBytes: number; maxEventAgeMs: number };
   /** `spool`: the gateway's local spool for Kafka outages (raw topic only; see platform/bus/spooling-bus.ts). */

@@ -12,6 +12,7 @@ export const ErrorCatalogue = {
   NOT_FOUND: { status: 404, retriable: false, summary: 'No such connector, lead or record.' },
   BUS_UNAVAILABLE: { status: 503, retriable: true, summary: 'The event bus cannot durably store the event now; retry later.' },
   STORE_UNAVAILABLE: { status: 503, retriable: true, summary: 'The store is unreachable; retry later.' },
+  SHUTTING_DOWN: { status: 503, retriable: true, summary: 'This instance is shutting down and takes nothing new; retry (on another instance).' },
   STORE_REJECTED: { status: 422, retriable: false, summary: 'The store refused a value (a data or integrity error); the record is dead-lettered.' },
   CONFIG_INVALID: { status: 500, retriable: false, summary: 'The configuration does not match its schema.' },
   MAPPING_FAILED: { status: 422, retriable: false, summary: "A connector's mapper rejected the raw event." },

@@ -1,6 +1,6 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { LeadgateError } from '../contracts/errors.js';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
+import { LeadgateError, type ErrorCode } from '../contracts/errors.js';
 import { failRequestBody } from '../platform/http/body-reader.js';
 
 export interface ListenOptions {
@@ -24,8 +24,12 @@ export interface ListenOptions {
 
 /** The listening node server, plus a graceful shutdown. */
 export interface ListeningServer extends Server {
-  /** Stops accepting, lets in-flight requests finish within the grace period, then cuts the rest. Idempotent. */
-  shutdown(): Promise<void>;
+  /**
+   * Says `Connection: close` on every answer from now on, stops accepting after a short settle, lets
+   * in-flight requests finish, and cuts what is still open when `deadline` aborts (default: after
+   * `shutdownGraceMs`). Idempotent.
+   */
+  shutdown(deadline?: AbortSignal): Promise<void>;
   /** The bound address (useful with port 0). */
   boundAddress(): AddressInfo;
 }
@@ -36,7 +40,15 @@ export async function listen(app: RequestListener, options: ListenOptions): Prom
   // Node enforces both timeouts only when it sweeps its connections, every 30 s by default: a slowloris
   // socket would outlive a 10 s headersTimeout threefold. Sweeping at a quarter of the timeout bounds that.
   const connectionsCheckingInterval = Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 4)));
-  const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval }, app);
+  let closed = false;
+  // Responses still being written when the listener closes; each is told to close its socket.
+  const inFlight = new Set<ServerResponse>();
+  const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval }, (req, res) => {
+    if (closed) return answerShuttingDown(res);
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    app(req, res);
+  });
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
   server.maxConnections = options.maxConnections ?? 1024;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, requestTimeout));
@@ -51,36 +63,50 @@ export async function listen(app: RequestListener, options: ListenOptions): Prom
   });
 
   const graceMs = options.shutdownGraceMs ?? 10_000;
-  let closing: Promise<void> | undefined;
-  let draining = false;
-  // While draining, every answer says `Connection: close`: a client must not send its next request on a
-  // keep-alive socket the server is about to close (that request would meet a reset, not an answer).
-  server.prependListener('request', (_req, res: ServerResponse) => {
-    if (draining && !res.headersSent) res.setHeader('connection', 'close');
-  });
-  // Before the listener closes, keep-alive clients get one more answer saying `Connection: close`, so
-  // few sockets are left idle for the close to cut while their client is writing the next request.
+  // Between readiness turning 503 and the listener closing, so a balancer polling it stops sending here.
+  // Keep-alive goes on meanwhile on purpose: clients that reconnected now would sit in the kernel's
+  // accept queue when the listener closes, and those connections are reset, with the request written.
   const settleMs = Math.min(1_000, Math.floor(graceMs / 10));
-  const shutdown = (): Promise<void> => {
-    draining = true;
-    closing ??= new Promise<void>((r) => setTimeout(r, settleMs)).then(() => new Promise<void>((resolve) => {
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      timer.unref();
-      // A keep-alive socket turns idle when its in-flight response ends; sweeping often lets `close` finish
-      // then instead of waiting out the client's keep-alive.
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
-      sweep.unref();
-      server.close(() => {
-        clearTimeout(timer);
-        clearInterval(sweep);
-        resolve();
+  let closing: Promise<void> | undefined;
+  const shutdown = (deadline?: AbortSignal): Promise<void> => {
+    closing ??= (async () => {
+      const cut = deadline ?? AbortSignal.timeout(graceMs);
+      const cutAll = (): void => server.closeAllConnections();
+      if (cut.aborted) cutAll();
+      else cut.addEventListener('abort', cutAll, { once: true });
+      await new Promise<void>((r) => setTimeout(r, cut.aborted ? 0 : settleMs));
+      closed = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+      await new Promise<void>((resolve) => {
+        // net's close, not http's: http's also destroys every idle keep-alive socket at once, and a client
+        // that wrote its next request onto one a moment before meets a reset. Left open, such a socket
+        // either carries one more request (answered 503 + `Connection: close`) or ends at the keep-alive
+        // timeout the client was told in the `Keep-Alive` header (it stops reusing it before); whatever is
+        // still open at the deadline is cut.
+        netClose.call(server, () => resolve());
       });
-      server.closeIdleConnections();
-    }));
+      cut.removeEventListener('abort', cutAll);
+      stopConnectionsChecking(server);
+    })();
     return closing;
   };
 
   return Object.assign(server, { shutdown, boundAddress: () => server.address() as AddressInfo });
+}
+
+const netClose = NetServer.prototype.close;
+
+/** http's close would clear this interval; net's close (used above, see why there) leaves it running. */
+function stopConnectionsChecking(server: Server): void {
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connectionsCheckingInterval');
+  if (key !== undefined) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout | undefined>)[key]);
+}
+
+/** A request that arrives on an open keep-alive socket after the listener closed: nothing new is taken in. */
+function answerShuttingDown(res: ServerResponse): void {
+  const body = JSON.stringify({ error: { code: 'SHUTTING_DOWN' satisfies ErrorCode, message: 'This instance is shutting down; retry on another instance', details: { reason: 'shutting_down' } } });
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'retry-after': '1', connection: 'close' });
+  res.end(body);
 }
 
 /** Closes the socket once the in-flight response is out, or after `graceMs` if it never is. */

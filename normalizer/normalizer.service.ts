@@ -75,8 +75,9 @@ export class Normalizer {
     this.subscription = await this.options.bus.subscribe(Topics.raw, this.options.group ?? 'leadgate-normalizer', (r) => this.handle(r));
   }
 
-  async stop(): Promise<void> {
-    await this.subscription?.stop();
+  /** Finishes the running batch, or abandons it uncommitted when `deadline` aborts (bus.port.ts). */
+  async stop(deadline?: AbortSignal): Promise<void> {
+    await this.subscription?.stop(deadline);
   }
 
   async handle(record: BusRecord): Promise<void> {

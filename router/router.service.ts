@@ -48,9 +48,10 @@ export class Router {
     this.subscriptions.push(await this.options.bus.subscribe(Topics.deliveryRetry, `${group}-retry`, (r) => this.handleRetry(r)));
   }
 
-  async stop(): Promise<void> {
+  /** Finishes the running batches, or abandons them uncommitted when `deadline` aborts (bus.port.ts). */
+  async stop(deadline?: AbortSignal): Promise<void> {
     this.abort.abort(new Error('router stopping'));
-    await Promise.all(this.subscriptions.map((s) => s.stop()));
+    await Promise.all(this.subscriptions.map((s) => s.stop(deadline)));
   }
 
   async handleLead(record: BusRecord): Promise<void> {

@@ -3,6 +3,7 @@ import { api } from './api.js';
 import { html } from './html.js';
 import { formatTime, LangContext, useT } from './i18n.js';
 import { ErrorBox, errorText, inputValue, maskPii, useLoad } from './ui.js';
+import { usePrincipal } from './principal.js';
 
 interface Letter {
   id: number;
@@ -49,7 +50,11 @@ function Payload(props: { letter: Letter }) {
   const t = useT();
   const [plain, setPlain] = useState(false);
   const text = JSON.stringify({ record: props.letter.record, ...(props.letter.response !== undefined ? { response: props.letter.response } : {}) }, null, 2);
-  // Only the admin token signs in, and the admin may see personal data, but only on request.
+  // An operator's letters arrive masked by the server; there is nothing to unmask.
+  if (usePrincipal().role === 'operator') {
+    return html`<div class="payload"><div class="toolbar"><span class="muted">${t('dlq.maskedOnly')}</span></div><pre>${text}</pre></div>`;
+  }
+  // The admin may see personal data, but only on request.
   return html`<div class="payload">
     <div class="toolbar"><span class="muted">${plain ? '' : t('dlq.masked')}</span>
       <button type="button" class="unmask" onClick=${() => setPlain(!plain)}>${plain ? t('common.hide') : t('dlq.unmask')}</button></div>
@@ -68,7 +73,8 @@ export function DeadLettersPage() {
   const [result, setResult] = useState<string>('');
   const before = cursors[cursors.length - 1];
   const letters = useLoad(() => api<{ items: Letter[]; nextBefore: number | null }>(`/v1/admin/dead-letters?${queryOf(applied, before)}`), [applied, before]);
-  const parked = useLoad(() => api<{ items: Parked[] }>('/v1/admin/destinations'));
+  const readOnly = usePrincipal().role === 'operator';
+  const parked = useLoad(() => (readOnly ? Promise.resolve({ items: [] as Parked[] }) : api<{ items: Parked[] }>('/v1/admin/destinations')));
 
   const replay = async (ids: number[]): Promise<void> => {
     const done: string[] = [];
@@ -112,7 +118,7 @@ export function DeadLettersPage() {
         <label>${t('dlq.filter.since')}<input type="datetime-local" name="since" value=${filters.since} onInput=${(e: Event) => setFilters({ ...filters, since: inputValue(e) })} /></label>
         <label><span><input type="checkbox" checked=${filters.all} onChange=${(e: Event) => setFilters({ ...filters, all: (e.target as HTMLInputElement).checked })} /> ${t('dlq.filter.replayed')}</span></label>
         <button type="submit">${t('common.refresh')}</button>
-        <button type="button" id="replay-selected" class="primary" disabled=${selected.size === 0} onClick=${() => void replay([...selected])}>${t('dlq.replaySelected')} (${selected.size})</button>
+        ${readOnly ? null : html`<button type="button" id="replay-selected" class="primary" disabled=${selected.size === 0} onClick=${() => void replay([...selected])}>${t('dlq.replaySelected')} (${selected.size})</button>`}
       </form>
       ${result ? html`<div class="result" id="replay-result">${result}</div>` : null}
       <${ErrorBox} error=${letters.error} />
@@ -120,11 +126,11 @@ export function DeadLettersPage() {
         <thead><tr><th></th><th>#</th><th>${t('dlq.failedAt')}</th><th>${t('dlq.filter.stage')}</th><th>${t('dlq.filter.destination')} / ${t('dlq.filter.connector')}</th><th>${t('dlq.filter.code')}</th><th>${t('dlq.reason')}</th><th></th></tr></thead>
         <tbody>${letters.data.items.map((l) => html`
           <tr data-letter=${l.id} class=${l.replayedAt ? 'muted' : ''}>
-            <td><input type="checkbox" class="pick" checked=${selected.has(l.id)} onChange=${() => toggle(l.id)} /></td>
+            <td>${readOnly ? null : html`<input type="checkbox" class="pick" checked=${selected.has(l.id)} onChange=${() => toggle(l.id)} />`}</td>
             <td><a href="#/dlq" onClick=${(e: Event) => { e.preventDefault(); setOpen(open === l.id ? null : l.id); }}>${l.id}</a></td>
             <td>${formatTime(lang, l.failedAt)}</td><td>${l.stage}</td><td>${l.destination ?? ''} ${l.connector ? html`<span class="tag">${l.connector}</span>` : null}</td>
             <td><code>${l.code}</code></td><td>${maskPii(l.reason)}</td>
-            <td><button type="button" class="replay" onClick=${() => void replay([l.id])}>${t('dlq.replay')}</button></td>
+            <td>${readOnly ? null : html`<button type="button" class="replay" onClick=${() => void replay([l.id])}>${t('dlq.replay')}</button>`}</td>
           </tr>
           ${open === l.id ? html`<tr><td colspan="8"><${Payload} letter=${l} /></td></tr>` : null}`)}
         </tbody></table>`) : html`<p class="muted">${t('common.loading')}</p>`}
@@ -133,13 +139,13 @@ export function DeadLettersPage() {
         <button type="button" disabled=${!letters.data?.nextBefore} onClick=${() => setCursors([...cursors, letters.data?.nextBefore ?? undefined])}>${t('common.next')}</button>
       </div>
     </div>
-    <div class="card">
+    ${readOnly ? null : html`<div class="card">
       <h2>${t('dlq.parked')}</h2>
       <${ErrorBox} error=${parked.error} />
       ${parked.data && parked.data.items.length > 0 ? html`<table id="parked"><tbody>${parked.data.items.map((p) => html`<tr>
         <td><strong>${p.destination}</strong></td><td class=${p.parked ? 'error' : 'ok'}>${p.parked ? 'parked' : 'active'}</td><td><code>${p.code ?? ''}</code> ${p.reason ?? ''}</td>
         <td>${p.untilMs ? formatTime(lang, new Date(p.untilMs).toISOString()) : ''}</td>
         <td>${p.parked ? html`<button type="button" onClick=${() => void resume(p.destination)}>${t('dlq.resume')}</button>` : null}</td></tr>`)}</tbody></table>` : html`<p class="muted">${t('common.none')}</p>`}
-    </div>
+    </div>`}
   </section>`;
 }

@@ -6,7 +6,9 @@ export type Lang = 'ru' | 'en';
 const en = {
   'app.title': 'Leadgate console',
   'signin.title': 'Sign in',
-  'signin.token': 'Admin token',
+  'signin.token': 'Admin or operator token',
+  'operator.badge': 'Operator · {owner} · read-only',
+  'dlq.maskedOnly': 'Personal data stays masked for operator tokens.',
   'signin.submit': 'Sign in',
   'signin.bad': 'The token was refused',
   'signin.hint': 'The token is admin.token (env LEADGATE_ADMIN_TOKEN); without one, `leadgate start` writes a generated token to <data dir>/admin-token.',
@@ -129,7 +131,9 @@ export type MessageKey = keyof typeof en;
 const ru: Record<MessageKey, string> = {
   'app.title': 'Консоль Leadgate',
   'signin.title': 'Вход',
-  'signin.token': 'Токен администратора',
+  'signin.token': 'Токен администратора или оператора',
+  'operator.badge': 'Оператор · {owner} · только чтение',
+  'dlq.maskedOnly': 'Для токена оператора персональные данные всегда скрыты.',
   'signin.submit': 'Войти',
   'signin.bad': 'Токен не принят',
   'signin.hint': 'Токен — admin.token (переменная LEADGATE_ADMIN_TOKEN); если его нет, `leadgate start` записывает сгенерированный токен в <каталог данных>/admin-token.',

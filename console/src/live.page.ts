@@ -5,6 +5,7 @@ import { formatDuration, formatTime, useT, type MessageKey } from './i18n.js';
 import { openLiveSocket, type LiveEventMessage, type LiveSocket, type SocketState } from './live-socket.js';
 import { useContext } from 'preact/hooks';
 import { LangContext } from './i18n.js';
+import { pinnedOwner, usePrincipal } from './principal.js';
 
 interface Owner {
   id: string;
@@ -52,15 +53,17 @@ function summary(e: LiveEventMessage): string {
 export function LivePage() {
   const t = useT();
   const { lang } = useContext(LangContext);
+  // An operator's stream and tasks are pinned to its owner by the server; the UI only stops offering others.
+  const pinned = pinnedOwner(usePrincipal());
   const [owners, setOwners] = useState<Owner[]>([]);
-  const [owner, setOwner] = useState<string | null>(null);
+  const [owner, setOwner] = useState<string | null>(pinned);
   const [state, setState] = useState<SocketState>({ status: 'connecting' });
   const [events, setEvents] = useState<LiveEventMessage[]>([]);
   const [ringing, setRinging] = useState<Ringing[]>([]);
   const [tasks, setTasks] = useState<CallbackTask[]>([]);
   const [now, setNow] = useState(Date.now());
   const socket = useRef<LiveSocket | null>(null);
-  const ownerRef = useRef<string | null>(null);
+  const ownerRef = useRef<string | null>(pinned);
 
   const loadTasks = async (): Promise<void> => {
     const q = ownerRef.current ? `?owner=${encodeURIComponent(ownerRef.current)}` : '';
@@ -69,7 +72,7 @@ export function LivePage() {
   };
 
   useEffect(() => {
-    void api<{ owners: Owner[] }>('/v1/admin/owners').then((r) => setOwners(r.owners)).catch(() => undefined);
+    if (pinned === null) void api<{ owners: Owner[] }>('/v1/admin/owners').then((r) => setOwners(r.owners)).catch(() => undefined);
     void loadTasks();
     const onEvent = (e: LiveEventMessage): void => {
       setEvents((prev) => [e, ...prev].slice(0, maxEvents));
@@ -84,7 +87,7 @@ export function LivePage() {
       if (e.type === 'callback.closed') setTasks((prev) => prev.filter((x) => x.taskId !== str(e.data.taskId)));
     };
     // The stream never replays: after a reconnect the open tasks are reloaded from the store.
-    socket.current = openLiveSocket({ token: session.token() ?? '', owner: null, onEvent, onState: setState, onReconnected: () => void loadTasks() });
+    socket.current = openLiveSocket({ token: session.token() ?? '', owner: pinned, onEvent, onState: setState, onReconnected: () => void loadTasks() });
     const tick = window.setInterval(() => setNow(Date.now()), 1000);
     return () => {
       socket.current?.close();
@@ -107,12 +110,12 @@ export function LivePage() {
   return html`<section class="live">
     <div class="toolbar">
       <span class=${`status ${state.status}`} id="live-status">${statusText}</span>
-      <label>${t('live.owner')}
+      ${pinned !== null ? html`<span id="owner-pinned">${t('live.owner')}: <strong>${pinned}</strong></span>` : html`<label>${t('live.owner')}
         <select id="owner-filter" value=${owner ?? ''} onChange=${(e: Event) => chooseOwner((e.target as HTMLSelectElement).value)}>
           <option value="">${t('live.allOwners')}</option>
           ${owners.map((o) => html`<option value=${o.id}>${o.name ?? o.id}</option>`)}
         </select>
-      </label>
+      </label>`}
     </div>
     <div class="popups" aria-live="assertive">
       ${ringing.map((r) => html`<div class=${`popup ${r.missed ? 'missed' : 'ringing'}`} data-call=${r.callId}>

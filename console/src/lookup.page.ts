@@ -3,6 +3,7 @@ import { api, ApiError } from './api.js';
 import { html } from './html.js';
 import { formatTime, LangContext, useT } from './i18n.js';
 import { ErrorBox, errorText, inputValue } from './ui.js';
+import { usePrincipal } from './principal.js';
 
 interface LookupResult {
   contact: { id: string; name: string | null; ownerId: string | null; createdAt: string; erasedAt: string | null; identities: { kind: string; value: string }[] };
@@ -19,6 +20,7 @@ export function LookupPage() {
   const [result, setResult] = useState<LookupResult | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [confirm, setConfirm] = useState<string | null>(null);
+  const readOnly = usePrincipal().role === 'operator';
   const [erased, setErased] = useState('');
 
   const find = async (e?: Event, q = query): Promise<void> => {
@@ -57,7 +59,7 @@ export function LookupPage() {
         <p>${result.contact.identities.map((i) => html`<span class="tag">${i.kind}: ${i.value}</span> `)}</p>
         <p class="muted">${t('live.owner.of')}: ${result.contact.ownerId ?? '—'} · ${formatTime(lang, result.contact.createdAt)}${result.contact.erasedAt ? ` · erased ${formatTime(lang, result.contact.erasedAt)}` : ''}</p>
         ${erased ? html`<p class="ok" id="erased">${erased}</p>` : null}
-        ${confirm === null ? html`<button type="button" class="danger" id="erase" onClick=${() => setConfirm('')}>${t('lookup.erase')}</button>` : html`<div class="toolbar">
+        ${readOnly ? null : confirm === null ? html`<button type="button" class="danger" id="erase" onClick=${() => setConfirm('')}>${t('lookup.erase')}</button>` : html`<div class="toolbar">
           <label>${t('lookup.eraseConfirm')}<input id="erase-confirm" value=${confirm} onInput=${(e: Event) => setConfirm(inputValue(e))} /></label>
           <button type="button" class="danger" id="erase-go" disabled=${confirm !== 'ERASE'} onClick=${() => void erase()}>${t('lookup.erase')}</button>
           <button type="button" onClick=${() => setConfirm(null)}>✕</button></div>`}

@@ -1,6 +1,7 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { ConnectorConfig } from '../../connectors/connector.port.js';
 import { LeadgateError } from '../../contracts/errors.js';
+import { principalOf } from '../../platform/http/admin-auth.js';
 import type { Store } from '../../platform/store/store.port.js';
 import type { IngressHealth } from '../health.routes.js';
 import type { ConnectorActivity } from './connector-activity.js';
@@ -17,7 +18,10 @@ export interface ConsoleAdminDeps {
   connectors: ReadonlyMap<string, Readonly<ConnectorConfig>>;
   ingressHealth: () => Record<string, IngressHealth>;
   activity: ConnectorActivity;
+  /** Admin token only. */
   guard: RequestHandler;
+  /** Admin or operator token (`requireConsoleReader`): an operator sees its own owner's tasks only. */
+  reader: RequestHandler;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -56,7 +60,7 @@ const iso = (v: Date | string | null): string | null => (v === null ? null : new
  *   and events received / rejected per reason over the last hour.
  * - `GET /admin/routing/rules`: the routing rules in order and the fallback owner.
  * - `GET /admin/callbacks?owner=`: open callback tasks, earliest due first (the live page reloads them
- *   after a reconnect, since the stream never replays).
+ *   after a reconnect, since the stream never replays). Open to operator tokens, pinned to their owner.
  */
 export function createConsoleAdminRouter(deps: ConsoleAdminDeps): Router {
   const router = Router();
@@ -85,9 +89,14 @@ export function createConsoleAdminRouter(deps: ConsoleAdminDeps): Router {
     res.set('cache-control', 'no-store').json({ rules: deps.routing.rules, fallbackOwner: deps.routing.fallbackOwner ?? null });
   });
 
-  router.get('/admin/callbacks', deps.guard, route(async (req, res) => {
-    const owner = typeof req.query.owner === 'string' && req.query.owner !== '' ? req.query.owner : undefined;
-    if (owner !== undefined && !ownerPattern.test(owner)) throw new LeadgateError('VALIDATION_FAILED', 'owner must be 1–128 characters without whitespace', { details: { field: 'owner' } });
+  router.get('/admin/callbacks', deps.reader, route(async (req, res) => {
+    const asked = typeof req.query.owner === 'string' && req.query.owner !== '' ? req.query.owner : undefined;
+    if (asked !== undefined && !ownerPattern.test(asked)) throw new LeadgateError('VALIDATION_FAILED', 'owner must be 1–128 characters without whitespace', { details: { field: 'owner' } });
+    const principal = principalOf(res);
+    if (principal.role === 'operator' && asked !== undefined && asked !== principal.ownerId) {
+      throw new LeadgateError('FORBIDDEN', "an operator token sees its own owner's callbacks only", { details: { reason: 'other_owner', ownerId: principal.ownerId } });
+    }
+    const owner = principal.role === 'operator' ? principal.ownerId : asked;
     const rows = await deps.store.query<TaskRow>(
       `select id, phone, owner_id, due_at, attempts, lead_id, contact_id from callback_tasks
         where status = 'open' and ($1::text is null or owner_id = $1) order by due_at limit 500`,

@@ -1,6 +1,8 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { LeadgateError } from '../../contracts/errors.js';
 import type { SqlParam, Store } from '../../platform/store/store.port.js';
+import { principalOf } from '../../platform/http/admin-auth.js';
+import { maskPersonalData } from '../../platform/telemetry/pii-mask.js';
 
 type LetterRow = {
   id: string | number;
@@ -51,7 +53,8 @@ const iso = (v: Date | string | null): string | undefined => (v === null ? undef
  * `GET /admin/dead-letters` (under `/v1`, admin token): the DLQ index for browsing, newest first, filtered by
  * `stage`, `code`, `destination`, `connector`, `since`/`until` (recorded time) and `all=1` (include replayed),
  * paged by `before=<id>` with `limit` (default 25). `nextBefore` is the cursor of the next page. Replay stays
- * with `POST /v1/admin/dlq/replay`.
+ * with `POST /v1/admin/dlq/replay`. An operator token gets the same list with phones, e-mails and names in
+ * `record` and `response` masked (`masked: true`).
  */
 export function createConsoleDeadLettersRouter(deps: { store: Store; guard: RequestHandler }): Router {
   const router = Router();
@@ -82,10 +85,13 @@ export function createConsoleDeadLettersRouter(deps: { store: Store; guard: Requ
         params,
       );
       const page = rows.slice(0, limit);
+      // Operators get the masked view: enough to see what failed and why, not whose number it was.
+      const shown = principalOf(res).role === 'admin' ? <T>(v: T): T => v : maskPersonalData;
       res.set('cache-control', 'no-store').json({
+        masked: principalOf(res).role !== 'admin',
         items: page.map((r) => ({
-          id: Number(r.id), stage: r.stage, destination: r.destination ?? undefined, connector: r.connector ?? undefined, key: r.key, code: r.code, reason: r.reason,
-          response: r.response ?? undefined, record: r.record, failedAt: iso(r.failed_at), createdAt: iso(r.created_at), replayedAt: iso(r.replayed_at), replayCount: r.replay_count,
+          id: Number(r.id), stage: r.stage, destination: r.destination ?? undefined, connector: r.connector ?? undefined, key: shown(r.key), code: r.code, reason: shown(r.reason),
+          response: shown(r.response ?? undefined), record: shown(r.record), failedAt: iso(r.failed_at), createdAt: iso(r.created_at), replayedAt: iso(r.replayed_at), replayCount: r.replay_count,
         })),
         nextBefore: rows.length > limit ? Number(page[page.length - 1]?.id) : null,
       });

@@ -21,6 +21,9 @@ export const consolePaths = {
     },
   },
   '/console/favicon.svg': { get: { summary: 'The console icon', tags: ['console'], responses: { '200': { description: 'SVG.', content: { 'image/svg+xml': { schema: { type: 'string' } } } } } } },
+  '/v1/admin/whoami': {
+    get: { summary: 'Who the token belongs to: `{role: "admin"}` or `{role: "operator", ownerId}` (read-only, one owner)', tags: ['admin'], security: admin, responses: { '200': json('`{role, ownerId?}`'), '401': ref('Unauthorized') } },
+  },
   '/v1/admin/connectors': {
     get: { summary: 'Connectors: kind, webhook URL, health, last event, last-hour outcomes', tags: ['admin'], security: admin, responses: { '200': json('`{items: [...]}`'), '401': ref('Unauthorized') } },
   },

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { Topics } from '../../contracts/topics.js';
 import type { Bus, BusRecord, Subscription } from '../../platform/bus/bus.port.js';
 import { retry } from '../../platform/retry.js';
+import type { OperatorToken } from '../../platform/http/admin-auth.js';
 import type { Logger } from '../../platform/telemetry/logger.js';
 import type { Metrics } from '../../platform/telemetry/metrics.js';
 import { isLiveEvent } from './live-event.guard.js';
@@ -19,6 +20,8 @@ export interface LiveStreamDeps {
   bus: Bus;
   /** config.admin.token; without it every upgrade is refused with 401. */
   token: string | undefined;
+  /** Read-only operator tokens, each pinned to its owner's events. */
+  operators?: readonly OperatorToken[];
   settings: LiveStreamSettings;
   metrics: Metrics;
   logger: Logger;
@@ -54,7 +57,7 @@ export class LiveStream {
   constructor(private readonly deps: LiveStreamDeps) {
     const logger = deps.logger.child({ component: 'stream' });
     this.hub = new StreamHub({ limits: deps.settings, metrics: deps.metrics, logger });
-    this.upgrade = createUpgradeHandler({ token: deps.token, hub: this.hub, metrics: deps.metrics, logger });
+    this.upgrade = createUpgradeHandler({ token: deps.token, ...(deps.operators ? { operators: deps.operators } : {}), hub: this.hub, metrics: deps.metrics, logger });
   }
 
   /** Connected clients right now. */

@@ -32,6 +32,8 @@ interface Client {
   ws: WebSocket;
   /** Only this owner's events; undefined = all. */
   owner: string | undefined;
+  /** Set for an operator token: `owner` stays this, a subscribe to anything else is refused. */
+  pinned: string | undefined;
   /** Cleared on each ping, set by the pong; still clear at the next tick means the peer is gone. */
   alive: boolean;
 }
@@ -63,14 +65,14 @@ export class StreamHub {
   }
 
   /** Takes over an upgraded socket. Answers `subscribed` so the client knows events flow from now on. */
-  add(ws: WebSocket, owner: string | undefined): void {
+  add(ws: WebSocket, owner: string | undefined, pinned?: string): void {
     if (!this.hasRoom()) {
       // 1013 "try again later": a browser sees close codes but never the HTTP status of a refused upgrade.
       ws.close(1013, this.closing ? 'server shutting down' : 'too many clients');
       this.o.metrics.streamRejected.inc({ reason: 'full' });
       return;
     }
-    const client: Client = { ws, owner, alive: true };
+    const client: Client = { ws, owner: pinned ?? owner, pinned, alive: true };
     this.clients.add(client);
     this.o.metrics.streamClients.set(this.clients.size);
     ws.on('pong', () => {
@@ -166,6 +168,10 @@ export class StreamHub {
     const owner = parseOwner(m.owner);
     if (owner === false) {
       this.sendControl(client, { type: 'error', code: 'VALIDATION_FAILED', message: 'owner must be 1-128 characters without spaces, or "*"' });
+      return;
+    }
+    if (client.pinned !== undefined && owner !== client.pinned) {
+      this.sendControl(client, { type: 'error', code: 'FORBIDDEN', reason: 'other_owner', message: "an operator token streams its own owner's events only" });
       return;
     }
     client.owner = owner;

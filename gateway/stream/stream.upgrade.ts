@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { LeadgateError, type ErrorCode } from '../../contracts/errors.js';
-import { safeEqual } from '../../platform/http/signatures.js';
+import { identifyToken, type OperatorToken } from '../../platform/http/admin-auth.js';
 import type { Logger } from '../../platform/telemetry/logger.js';
 import type { Metrics } from '../../platform/telemetry/metrics.js';
 import { parseOwner, type StreamHub } from './stream.hub.js';
@@ -19,6 +19,8 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
 export interface UpgradeDeps {
   /** The admin token (config.admin.token); without one the stream refuses everybody. */
   token: string | undefined;
+  /** Operator tokens (`admin.operators`): their stream is pinned to their owner, whatever they ask. */
+  operators?: readonly OperatorToken[];
   hub: StreamHub;
   metrics: Metrics;
   logger: Logger;
@@ -49,7 +51,8 @@ function refuse(socket: Duplex, code: ErrorCode, message: string, details: Recor
 /**
  * Handles the HTTP server's `upgrade` event: `GET /v1/stream` with the admin token (Bearer header or
  * `?token=`), optionally `?owner=<id>`. Authentication happens before the handshake, so a bad or
- * missing token gets `401` and no socket is ever upgraded. Other paths get `404`.
+ * missing token gets `401` and no socket is ever upgraded. Other paths get `404`. An operator token
+ * (`admin.operators`) is pinned to its owner: another `?owner=` gets `403`, and so does a later subscribe.
  */
 export function createUpgradeHandler(deps: UpgradeDeps): { handle: UpgradeHandler; close(): void } {
   const wss = new WebSocketServer({
@@ -69,9 +72,11 @@ export function createUpgradeHandler(deps: UpgradeDeps): { handle: UpgradeHandle
       return;
     }
     const presented = presentedToken(req, url);
-    if (!deps.token || !presented || !safeEqual(presented, deps.token)) {
+    const operators = deps.operators ?? [];
+    const principal = identifyToken(presented, deps.token, operators);
+    if (principal === undefined) {
       deps.metrics.streamRejected.inc({ reason: 'unauthorized' });
-      const reason = !deps.token ? 'stream_disabled' : presented ? 'bad_token' : 'missing_credentials';
+      const reason = !deps.token && operators.length === 0 ? 'stream_disabled' : presented ? 'bad_token' : 'missing_credentials';
       refuse(socket, 'UNAUTHORIZED', 'a valid admin token is required (Authorization: Bearer … or ?token=)', { reason });
       return;
     }
@@ -81,7 +86,13 @@ export function createUpgradeHandler(deps: UpgradeDeps): { handle: UpgradeHandle
       refuse(socket, 'VALIDATION_FAILED', 'owner must be 1-128 characters without spaces, or "*"', { field: 'owner' });
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => deps.hub.add(ws, owner));
+    if (principal.role === 'operator' && owner !== undefined && owner !== principal.ownerId) {
+      deps.metrics.streamRejected.inc({ reason: 'forbidden' });
+      refuse(socket, 'FORBIDDEN', "an operator token streams its own owner's events only", { reason: 'other_owner', field: 'owner' });
+      return;
+    }
+    const pinned = principal.role === 'operator' ? principal.ownerId : undefined;
+    wss.handleUpgrade(req, socket, head, (ws) => deps.hub.add(ws, pinned ?? owner, pinned));
   };
   return { handle, close: () => wss.close() };
 }

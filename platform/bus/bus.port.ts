@@ -13,8 +13,12 @@ export interface BusRecord<T = unknown> {
 export type BusHandler = (record: BusRecord) => Promise<void>;
 
 export interface Subscription {
-  /** Stops fetching, waits for in-flight handlers, commits what finished, then resolves. */
-  stop(): Promise<void>;
+  /**
+   * Stops fetching, waits for in-flight handlers, commits what finished, then resolves. When `deadline`
+   * aborts first, a handler still running is abandoned: its record (and the rest of its key) stays
+   * uncommitted and is redelivered to the next consumer, so a hung handler cannot hold a shutdown.
+   */
+  stop(deadline?: AbortSignal): Promise<void>;
 }
 
 export interface SubscribeOptions {

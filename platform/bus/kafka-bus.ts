@@ -142,8 +142,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
           sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
         });
         const tracked: Subscription = {
-          async stop() {
-            await subscription.stop();
+          async stop(deadline?: AbortSignal) {
+            await subscription.stop(deadline);
             subscriptions.delete(tracked);
           },
         };

@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { BusHandler, BusRecord, Subscription } from './bus.port.js';
-import { retry, sharedAbortController } from '../retry.js';
+import { retry, sharedAbortController, unlessAborted } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export interface KafkaSubscriptionOptions {
@@ -38,6 +38,8 @@ export async function startKafkaSubscription(options: KafkaSubscriptionOptions):
   const { kafka, topic, group, logger } = options;
   const log = logger.child({ topic, group });
   const stopping = new AbortController();
+  // Aborted at the stop deadline: a running handler is no longer waited for, its record stays uncommitted.
+  const cut = sharedAbortController();
   const consumer: Consumer = kafka.consumer({
     groupId: group,
     allowAutoTopicCreation: false,
@@ -57,7 +59,7 @@ export async function startKafkaSubscription(options: KafkaSubscriptionOptions):
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
-      eachBatch: (payload) => processBatch(payload, options, stopping.signal, log),
+      eachBatch: (payload) => processBatch(payload, options, { stop: stopping.signal, cut: cut.signal }, log),
     });
   } catch (err) {
     await consumer.disconnect().catch(() => undefined);
@@ -66,13 +68,18 @@ export async function startKafkaSubscription(options: KafkaSubscriptionOptions):
 
   let stopped: Promise<void> | null = null;
   return {
-    stop() {
+    stop(deadline?: AbortSignal) {
+      const cutNow = (): void => cut.abort(deadline?.reason);
+      if (deadline?.aborted) cutNow();
+      else deadline?.addEventListener('abort', cutNow, { once: true });
       stopped ??= (async () => {
-        // Aborting ends handler retries (not running handlers); kafkajs then waits for the batch, which
-        // commits the finished prefix before it returns, and disconnect leaves the group.
+        // Aborting ends handler retries (not running handlers, unless the deadline passes); kafkajs then
+        // waits for the batch, which commits the finished prefix before it returns, and disconnect leaves
+        // the group.
         stopping.abort(new Error('subscription stopped'));
         await consumer.stop();
         await consumer.disconnect();
+        deadline?.removeEventListener('abort', cutNow);
       })();
       return stopped;
     },
@@ -82,9 +89,10 @@ export async function startKafkaSubscription(options: KafkaSubscriptionOptions):
 async function processBatch(
   payload: EachBatchPayload,
   options: KafkaSubscriptionOptions,
-  stopSignal: AbortSignal,
+  signals: { stop: AbortSignal; cut: AbortSignal },
   log: Logger,
 ): Promise<void> {
+  const stopSignal = signals.stop;
   const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } = payload;
   const messages = batch.messages;
   if (messages.length === 0) return;
@@ -121,7 +129,7 @@ async function processBatch(
       if (!proceed()) return;
       const record = toBusRecord(batch.topic, batch.partition, messages[i]);
       try {
-        await retry(() => options.handler(record), {
+        const handled = retry(() => options.handler(record), {
           retries: Infinity,
           initialMs: options.retryInitialMs,
           maxMs: options.retryMaxMs,
@@ -130,8 +138,11 @@ async function processBatch(
             log.warn({ err, partition: record.partition, offset: record.offset, attempt, waitMs }, 'bus.handler.retry');
           },
         });
+        await unlessAborted(handled, signals.cut);
       } catch {
-        // Only an abort ends the infinite retry; the record stays uncommitted and comes back later.
+        // Only an abort ends the infinite retry (or the stop deadline the wait); the record stays
+        // uncommitted and comes back later.
+        if (signals.cut.aborted) log.warn({ partition: record.partition, offset: record.offset }, 'bus.handler.abandoned_at_deadline');
         return;
       }
       done[i] = true;

@@ -1,4 +1,4 @@
-import { retry, sharedAbortController } from '../retry.js';
+import { retry, sharedAbortController, unlessAborted } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Store } from '../store/store.port.js';
 import type { BusHandler, BusRecord, Subscription } from './bus.port.js';
@@ -39,6 +39,8 @@ interface LogRow extends Record<string, unknown> {
  */
 export class LogSubscription implements Subscription {
   private readonly abort = sharedAbortController();
+  /** Aborted at the stop deadline: running handlers are no longer waited for. */
+  private readonly cut = sharedAbortController();
   private stopping: Promise<void> | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -67,11 +69,15 @@ export class LogSubscription implements Subscription {
     this.wakeUp?.();
   }
 
-  stop(): Promise<void> {
+  stop(deadline?: AbortSignal): Promise<void> {
+    const cutNow = (): void => this.cut.abort(deadline?.reason);
+    if (deadline?.aborted) cutNow();
+    else deadline?.addEventListener('abort', cutNow, { once: true });
     this.stopping ??= (async () => {
       this.abort.abort(new Error('subscription stopped'));
       this.wake();
       await this.loopDone;
+      deadline?.removeEventListener('abort', cutNow);
       clearInterval(this.heartbeat);
       if (this.leaseHeld) {
         this.leaseHeld = false;
@@ -160,7 +166,7 @@ export class LogSubscription implements Subscription {
             timestamp: Math.round(row.ts),
           };
           try {
-            await retry(() => this.o.handler(record), {
+            const handled = retry(() => this.o.handler(record), {
               retries: Infinity,
               initialMs: this.o.retryInitialMs,
               maxMs: 30_000,
@@ -169,8 +175,11 @@ export class LogSubscription implements Subscription {
                 this.o.logger.warn({ err, topic: this.o.topic, group: this.o.group, offset: row.seq, attempt }, 'bus.handler_failed');
               },
             });
+            await unlessAborted(handled, this.cut.signal);
           } catch {
-            // Only a stop ends the retries: leave this key's remaining records for the next consumer.
+            // Only a stop ends the retries (or its deadline the wait): leave this key's remaining records
+            // uncommitted for the next consumer.
+            if (this.cut.signal.aborted) this.o.logger.warn({ topic: this.o.topic, group: this.o.group, offset: row.seq }, 'bus.handler_abandoned_at_deadline');
             break;
           }
           finished.add(row.seq);

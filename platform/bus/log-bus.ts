@@ -133,9 +133,9 @@ export function createLogBus(store: Store, options: LogBusOptions): LogBus {
       published.on(eventFor(topic), wake);
       subscriptions.add(subscription);
       return {
-        stop: async () => {
+        stop: async (deadline?: AbortSignal) => {
           published.off(eventFor(topic), wake);
-          await subscription.stop();
+          await subscription.stop(deadline);
           subscriptions.delete(subscription);
         },
       };

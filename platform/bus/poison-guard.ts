@@ -156,10 +156,10 @@ export function poisonGuardedBus(inner: Bus, deps: Omit<PoisonGuardDeps, 'bus'>)
       const guarded = guardHandler(handler, { ...deps, bus, stage, group, signal: abort.signal });
       const subscription = await inner.subscribe(topic, group, guarded, options);
       return {
-        stop() {
+        stop(deadline?: AbortSignal) {
           abort.abort(new Error('subscription stopped'));
           open.delete(abort);
-          return subscription.stop();
+          return subscription.stop(deadline);
         },
       };
     },

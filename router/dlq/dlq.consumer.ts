@@ -21,8 +21,8 @@ export class DeadLetterRecorder {
     this.subscription ??= await this.deps.bus.subscribe(Topics.dlq, this.deps.group ?? 'leadgate-dlq-index', (r) => this.handle(r));
   }
 
-  async stop(): Promise<void> {
-    await this.subscription?.stop();
+  async stop(deadline?: AbortSignal): Promise<void> {
+    await this.subscription?.stop(deadline);
     this.subscription = undefined;
   }
 

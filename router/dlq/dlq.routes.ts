@@ -1,5 +1,5 @@
 import express, { Router, type Request } from 'express';
-import { requireAdminToken } from '../../platform/http/admin-auth.js';
+import { requireAdminToken, type OperatorToken } from '../../platform/http/admin-auth.js';
 import { LeadgateError } from '../../contracts/errors.js';
 import type { DeadLetterIndex } from './dead-letter.index.js';
 import type { DeadLetterReplayer, ReplaySelection } from './dlq.replayer.js';
@@ -27,9 +27,9 @@ function id(value: unknown): number | undefined {
  * `GET /?destination=&since=&all=1&limit=` lists (unreplayed only unless `all`), `GET /:id` shows one,
  * `POST /replay {id | destination | since}` replays (a selector is required: no accidental "replay all").
  */
-export function createDlqAdminRouter(deps: { index: DeadLetterIndex; replayer: DeadLetterReplayer; adminToken: string | undefined }): Router {
+export function createDlqAdminRouter(deps: { index: DeadLetterIndex; replayer: DeadLetterReplayer; adminToken: string | undefined; operators?: readonly OperatorToken[] }): Router {
   const router = Router();
-  router.use(requireAdminToken(deps.adminToken));
+  router.use(requireAdminToken(deps.adminToken, deps.operators));
   router.use(express.json({ limit: '16kb' }));
 
   router.get('/', async (req: Request, res) => {

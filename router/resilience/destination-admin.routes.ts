@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireAdminToken } from '../../platform/http/admin-auth.js';
+import { requireAdminToken, type OperatorToken } from '../../platform/http/admin-auth.js';
 import { LeadgateError } from '../../contracts/errors.js';
 import type { DestinationParking } from './destination-parking.js';
 
@@ -7,9 +7,9 @@ import type { DestinationParking } from './destination-parking.js';
  * `/v1/admin/destinations` behind the admin token: `GET /` shows the park state of every destination
  * that was ever parked, `POST /:id/resume` lifts a park (router processes see it within seconds).
  */
-export function createDestinationAdminRouter(deps: { parking: DestinationParking; adminToken: string | undefined }): Router {
+export function createDestinationAdminRouter(deps: { parking: DestinationParking; adminToken: string | undefined; operators?: readonly OperatorToken[] }): Router {
   const router = Router();
-  router.use(requireAdminToken(deps.adminToken));
+  router.use(requireAdminToken(deps.adminToken, deps.operators));
   router.get('/', async (_req, res) => {
     res.json({ items: await deps.parking.list() });
   });

@@ -5,10 +5,12 @@ import { startCrmStub, type CrmStub } from '../../scripts/crm-stub.js';
 import { buildConsole, launchChromium, screenshot, watchPageErrors } from '../support/console-browser.js';
 import { freePort } from '../support/leadgate-process.js';
 import { createTestEnvironment, postForm, type TestEnvironment } from '../support/pipeline-harness.js';
+import { Topics } from '../../contracts/topics.js';
 import { eventually } from '../support/routing-fixtures.js';
 
 const adminToken = 'console-e2e-admin-token-0123456789abcdef';
 const pbxSecret = 'console-e2e-pbx-secret-0123456789';
+const annaOperatorToken = 'console-e2e-operator-anna-0123456789';
 
 /**
  * The operator console in real headless Chromium against a running Leadgate (embedded PGlite log and
@@ -30,7 +32,7 @@ describe('operator console in headless Chromium (embedded back-end)', () => {
     // A fixed port, so the gateway can be restarted under the page's feet (the reconnect test).
     env = await createTestEnvironment('embedded', {
       server: { port: await freePort(), host: '127.0.0.1' },
-      admin: { token: adminToken },
+      admin: { token: adminToken, operators: [{ ownerId: 'anna', token: annaOperatorToken }] },
       router: {
         owners: [{ id: 'anna', name: 'Anna' }, { id: 'boris', name: 'Boris' }],
         rules: [
@@ -279,5 +281,70 @@ describe('operator console in headless Chromium (embedded back-end)', () => {
       return (await page.locator('.popup[data-call^="call-webhook:r-"]').count()) > 0 ? true : undefined;
     }, 'a popup after the reconnect', 60_000);
     errors.length = 0;
+  });
+
+  test("an operator token signs in to a read-only console: its owner's live events only, masked dead letters, no replay or erase", async () => {
+    const phone = '+79167770002';
+    crm.behave(() => ({ status: 422, body: { error: `CRM refused ${phone}` } }));
+    expect((await postForm(pipeline.port as number, 'site', { name: 'Operator Sees Masked', phone, tranid: randomUUID() })).status).toBe(202);
+    const letter = await eventually(async () => (await pipeline.store.query<{ id: string }>(`select id from dead_letters where code = 'DESTINATION_REJECTED' and replayed_at is null`))[0], 'a new dead letter');
+    crm.behave(() => ({ status: 201, body: { id: `crm-${randomUUID().slice(0, 6)}` } }));
+
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 860 } });
+    const operator = await context.newPage();
+    const operatorErrors = watchPageErrors(operator);
+    try {
+      await operator.goto(`${base}/console/`);
+      await operator.fill('#token', annaOperatorToken);
+      await operator.click('#signin');
+      await operator.waitForSelector('#live-status.open');
+      expect(await operator.locator('#principal').textContent()).toContain('anna');
+      expect(await operator.locator('#owner-pinned').textContent()).toContain('anna');
+      expect(await operator.locator('#owner-filter').count()).toBe(0);
+      const nav = await operator.locator('nav a').evaluateAll((links) => links.map((a) => a.getAttribute('data-page')));
+      expect(nav).toEqual(['live', 'dlq', 'lookup', 'report']);
+
+      // The server filters: boris's event never reaches this socket, anna's does.
+      const event = (ownerId: string, name: string): Record<string, unknown> => ({ v: 1, type: 'lead.assigned', at: new Date().toISOString(), ownerId, leadId: randomUUID(), data: { marker: name } });
+      await pipeline.bus.publish(Topics.events, 'operator-test', event('boris', 'for-boris'));
+      await pipeline.bus.publish(Topics.events, 'operator-test', event('anna', 'for-anna'));
+      await operator.locator('#events tr[data-type="lead.assigned"] td', { hasText: 'anna' }).first().waitFor();
+      const owners = await operator.locator('#events tr td:nth-child(3)').allTextContents();
+      expect(owners.length).toBeGreaterThan(0);
+      expect(owners.every((o) => o === 'anna')).toBe(true);
+      await screenshot(operator, '14-operator-live');
+
+      await operator.click('a[data-page="dlq"]');
+      const row = operator.locator(`#dead-letters tr[data-letter="${letter.id}"]`);
+      await row.waitFor();
+      expect(await operator.locator('#replay-selected').count()).toBe(0);
+      expect(await row.locator('button.replay, input.pick').count()).toBe(0);
+      expect(await operator.locator('#parked').count()).toBe(0);
+      await row.locator('a').click();
+      const shown = (await operator.locator('.payload pre').textContent()) ?? '';
+      expect(shown).toContain('***02');
+      expect(shown).not.toContain('79167770002');
+      expect(await operator.locator('.payload .unmask').count()).toBe(0);
+      await screenshot(operator, '15-operator-dead-letters-masked');
+
+      // The API refuses what the UI no longer offers, with a reason.
+      const replay = await operator.evaluate(async ([id, token]) => {
+        const res = await fetch('/v1/admin/dlq/replay', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: Number(id) }) });
+        return { status: res.status, body: (await res.json()) as { error: { details: { reason: string } } } };
+      }, [letter.id, annaOperatorToken] as const);
+      expect(replay.status).toBe(403);
+      expect(replay.body.error.details.reason).toBe('operator_read_only');
+      operatorErrors.length = 0; // the browser logs the refused call: expected here
+
+      await operator.click('a[data-page="lookup"]');
+      await operator.fill('#lookup input[name="q"]', phone);
+      await operator.click('#lookup button[type="submit"]');
+      await operator.locator('#lookup-result h2', { hasText: 'Operator Sees Masked' }).waitFor();
+      expect(await operator.locator('#erase').count()).toBe(0);
+      await screenshot(operator, '16-operator-lookup');
+      expect(operatorErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });

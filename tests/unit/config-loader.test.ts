@@ -119,4 +119,16 @@ describe('config references and environment', () => {
     expect(problems).toEqual([expect.stringMatching(/^LEADGATE_ADMIN_TOKEN \(admin\.token\): must NOT have fewer than 16 characters/)]);
     expect(problems.join()).not.toContain('short"');
   });
+
+  test('operator tokens come from env interpolation, need 16 characters, and must differ from the admin token and each other', () => {
+    const admin = { token: 'admin-token-0123456789' };
+    const ok = buildConfig({ admin: { ...admin, operators: [{ ownerId: 'anna', token: '${ANNA_TOKEN}' }] } }, { ANNA_TOKEN: 'anna-operator-token-0123' });
+    expect(ok.admin.operators).toEqual([{ ownerId: 'anna', token: 'anna-operator-token-0123' }]);
+    expect(buildConfig({}, {}).admin.operators).toEqual([]);
+    expect(problemsOf(() => buildConfig({ admin: { ...admin, operators: [{ ownerId: 'anna', token: 'short' }] } }, {})).join()).toMatch(/operators\/0\/token.*fewer than 16/);
+    expect(problemsOf(() => buildConfig({ admin: { ...admin, operators: [{ ownerId: 'anna', token: admin.token }] } }, {}))).toEqual(['/admin/operators/0/token: must differ from the admin token and from every other operator token']);
+    const twice = { ownerId: 'anna', token: 'same-operator-token-0123' };
+    expect(problemsOf(() => buildConfig({ admin: { ...admin, operators: [twice, { ...twice, ownerId: 'boris' }] } }, {}))).toEqual(['/admin/operators/1/token: must differ from the admin token and from every other operator token']);
+    expect(problemsOf(() => buildConfig({ admin: { operators: [{ token: 'no-owner-token-0123456' }] } }, {})).join()).toContain('ownerId');
+  });
 });
