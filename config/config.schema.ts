@@ -156,6 +156,16 @@ export const configSchema = {
           default: {},
           properties: { retryWindowMinutes: { description: 'id-less requests with the same body collapse within this window from the first receipt', type: 'number', exclusiveMinimum: 0, default: 10 } },
         },
+        /** One transaction (one commit, one fsync) per fetched batch of raw events instead of per event. */
+        batch: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { description: 'normalize each fetched batch of raw events in one transaction (off: one transaction per event)', type: 'boolean', default: true },
+            maxRecords: { description: 'most raw events in one batch transaction', type: 'integer', minimum: 1, maximum: 10000, default: 500 },
+          },
+        },
       },
     },
     router: {

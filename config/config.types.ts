@@ -45,6 +45,8 @@ export interface LeadgateConfig {
     eventTime: { maxSkewMinutes: number; maxPastDays: number };
     /** Content-hash dedupe of requests without a provider id: the retry window, from the first receipt. */
     contentDedupe: { retryWindowMinutes: number };
+    /** Batch consumption: one transaction per fetched batch of raw events (normalizer.batch.ts). */
+    batch: { enabled: boolean; maxRecords: number };
   };
   router: {
     owners: OwnerConfig[];
