@@ -197,6 +197,16 @@ export const configSchema = {
             maxMs: { description: 'backoff cap', type: 'integer', minimum: 1, default: 30000 },
           },
         },
+        /** One transaction per fetched batch of Lead v1 for owner assignments and SLA timers. */
+        batch: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { description: 'assign each fetched batch of leads in one transaction and deliver its contacts concurrently (off: one transaction per lead)', type: 'boolean', default: true },
+            maxRecords: { description: 'most leads in one batch transaction', type: 'integer', minimum: 1, maximum: 10000, default: 500 },
+          },
+        },
       },
     },
     connectors: {

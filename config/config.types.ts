@@ -57,6 +57,8 @@ export interface LeadgateConfig {
     callbacks: CallbacksConfig;
     destination: DestinationConfig;
     retry: { attempts: number; initialMs: number; maxMs: number };
+    /** Batch consumption: one transaction per fetched batch of Lead v1 (router.batch.ts). */
+    batch: { enabled: boolean; maxRecords: number };
   };
   connectors: ConnectorConfig[];
 }
