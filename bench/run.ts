@@ -11,15 +11,16 @@ import { drainEndToEnd, type DrainResult } from './e2e-drain.js';
  * `npm run bench`: one table, measured in one run on this machine.
  *   (a) bare Node http + JSON.parse (the ceiling), (b) Leadgate ingest on the embedded default,
  *   (c) Leadgate ingest on Kafka, (d) end-to-end leads/s to a local CRM stub on Kafka + PostgreSQL,
- *   (e) the same on the embedded back-end; (d) and (e) once per normalizer mode of BENCH_E2E_MODES
- *   (`record,batch`: `normalizer.batch.enabled` off and on), so before and after come from one run.
+ *   (e) the same on the embedded back-end; (d) and (e) once per mode of BENCH_E2E_MODES (`record`: both
+ *   batch switches off; `batch`: `normalizer.batch` on, `router.batch` off; `router`: both on), so before
+ *   and after come from one run.
  * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (50), BENCH_E2E_LEADS (5000), BENCH_E2E_MODES,
  * LEADGATE_KAFKA_BROKERS (scripts/bench.sh starts a broker when unset), BENCH_DATABASE_URL.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const e2eLeads = Number(process.env.BENCH_E2E_LEADS ?? 5000);
-const e2eModes = (process.env.BENCH_E2E_MODES ?? 'record,batch').split(',').filter((m) => m === 'record' || m === 'batch');
+const e2eModes = (process.env.BENCH_E2E_MODES ?? 'record,batch').split(',').filter((m) => m === 'record' || m === 'batch' || m === 'router');
 const brokers = process.env.LEADGATE_KAFKA_BROKERS;
 
 const dir = mkdtempSync(join(tmpdir(), 'leadgate-bench-'));
@@ -56,13 +57,13 @@ async function main(): Promise<void> {
   writeFileSync(config, yaml);
   const modeConfig = (mode: string): string => {
     const file = join(dir, `bench-${mode}.yaml`);
-    writeFileSync(file, `${yaml}normalizer:\n  batch: { enabled: ${mode === 'batch'} }\n`);
+    writeFileSync(file, `${yaml.replace('router:\n', `router:\n  batch: { enabled: ${mode === 'router'} }\n`)}normalizer:\n  batch: { enabled: ${mode !== 'record'} }\n`);
     return file;
   };
   const e2e = async (name: string, mode: string, env: Record<string, string>): Promise<void> => {
     const file = modeConfig(mode);
     const r: DrainResult = await drainEndToEnd({ start: (roles, port) => leadgate(roles, env, port, file), stop, freePort, crm, connections }, e2eLeads);
-    rows.push({ case: `${name}, normalizer ${mode === 'batch' ? 'batch' : 'per record'}`, 'req/s': r.leadsPerSec, 'p50 ms': '-', 'p99 ms': '-', note: `leads/s: ${r.expected} posted, ${r.delivered} deliveries in ${r.seconds.toFixed(1)} s (incl. consumer start)` });
+    rows.push({ case: `${name}, ${mode === 'record' ? 'per record' : mode === 'batch' ? 'normalizer batch' : 'normalizer + router batch'}`, 'req/s': r.leadsPerSec, 'p50 ms': '-', 'p99 ms': '-', note: `leads/s: ${r.expected} posted, ${r.delivered} deliveries in ${r.seconds.toFixed(1)} s (incl. consumer start)` });
   };
   const opts = { connections, durationSec: seconds };
 
