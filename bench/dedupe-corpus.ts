@@ -4,6 +4,7 @@ import type { ConnectorPlugin } from '../connectors/connector.port.js';
 import type { LeadDraft, MapResult } from '../contracts/lead-draft.js';
 import type { RawEventV1 } from '../contracts/raw-event.js';
 import { Topics } from '../contracts/topics.js';
+import { normalizeBatch } from '../normalizer/normalizer.batch.js';
 import { Normalizer } from '../normalizer/normalizer.service.js';
 import type { Bus } from '../platform/bus/bus.port.js';
 import { openStore } from '../platform/store/open-store.js';
@@ -14,10 +15,13 @@ import { createTestDatabase } from '../tests/support/postgres.js';
  * Dedupe quality on a generated corpus with known ground truth, through the real normalizer on
  * PostgreSQL (LEADGATE_TEST_DATABASE_URL's server). Prints pairwise precision (no false merges) and recall
  * (duplicates merged). `node --import tsx bench/dedupe-corpus.ts`; CORPUS_REQUESTS (default 20000),
- * CORPUS_CONCURRENCY (8 requests in flight, so races between transactions happen too).
+ * CORPUS_CONCURRENCY (8 requests in flight, so races between transactions happen too), CORPUS_BATCH
+ * (0: per record, the default; N: the batch path, N raw events per transaction, CORPUS_CONCURRENCY batches
+ * in flight). Both modes should print the same quality figures.
  */
 const target = Number(process.env.CORPUS_REQUESTS ?? 20000);
 const concurrency = Number(process.env.CORPUS_CONCURRENCY ?? 8);
+const batchSize = Number(process.env.CORPUS_BATCH ?? 0);
 const logger = pino({ level: 'silent' });
 
 interface Req {
@@ -109,7 +113,7 @@ function score(scored: { contactId: string; req: Req }[], kind: string): Score {
   };
 }
 
-const nullBus: Bus = { kind: 'embedded', publish: async () => {}, subscribe: async () => ({ stop: async () => {} }), ready: async () => true, close: async () => {} };
+const nullBus: Bus = { kind: 'embedded', publish: async () => {}, subscribe: async () => ({ stop: async () => {} }), subscribeBatch: async () => ({ stop: async () => {} }), ready: async () => true, close: async () => {} };
 const plugin: ConnectorPlugin = { kind: 'draft', channel: 'form', configSchema: {}, mapper: (e) => e.payload.draft as MapResult };
 const pairs = (n: number): number => (n * (n - 1)) / 2;
 
@@ -124,11 +128,16 @@ try {
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < requests.length) {
-        const r = requests[next++];
-        const key = `draft:${randomUUID()}`;
-        keys.set(key, r);
-        const raw: RawEventV1 = { v: 1, id: randomUUID(), connector: { id: 'corpus', kind: 'draft' }, channel: r.channel, receivedAt: new Date().toISOString(), payload: { draft: r.draft }, meta: {} };
-        await normalizer.handle({ topic: Topics.raw, key, value: raw, headers: {}, offset: '0', partition: 0, timestamp: Date.now() });
+        const chunk = requests.slice(next, next + Math.max(1, batchSize));
+        next += chunk.length;
+        const records = chunk.map((r) => {
+          const key = `draft:${randomUUID()}`;
+          keys.set(key, r);
+          const raw: RawEventV1 = { v: 1, id: randomUUID(), connector: { id: 'corpus', kind: 'draft' }, channel: r.channel, receivedAt: new Date().toISOString(), payload: { draft: r.draft }, meta: {} };
+          return { topic: Topics.raw, key, value: raw, headers: {}, offset: '0', partition: 0, timestamp: Date.now() };
+        });
+        if (batchSize > 0) await normalizeBatch(normalizer, records);
+        else for (const record of records) await normalizer.handle(record);
       }
     }),
   );
@@ -140,7 +149,7 @@ try {
   const table = [...new Set(requests.map((r) => r.kind)), 'all'].map((kind) => ({ kind, ...score(scored, kind) }));
   process.stdout.write(`\nDedupe quality: ${rows.length} of ${requests.length} requests processed, ${contacts} contacts (${new Set(requests.map((r) => r.person)).size} people), ${merges} contact merges\n`);
   console.table(table);
-  process.stdout.write(`throughput: ${(rows.length / seconds).toFixed(0)} requests/s (${concurrency} in flight, one normalizer, PostgreSQL)\n`);
+  process.stdout.write(`throughput: ${(rows.length / seconds).toFixed(0)} requests/s (${concurrency} ${batchSize > 0 ? `batches of ${batchSize}` : 'requests'} in flight, one normalizer, PostgreSQL)\n`);
 } finally {
   await store.close();
   await db.drop();

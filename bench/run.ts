@@ -5,24 +5,29 @@ import { randomUUID } from 'node:crypto';
 import { startCrmStub } from '../scripts/crm-stub.js';
 import { freePort } from '../tests/support/leadgate-process.js';
 import { formBody, load, spawnTs, stop, waitForLine, withDatabase, type LoadResult } from './bench-support.js';
+import { drainEndToEnd, type DrainResult } from './e2e-drain.js';
 
 /**
  * `npm run bench`: one table, measured in one run on this machine.
  *   (a) bare Node http + JSON.parse (the ceiling), (b) Leadgate ingest on the embedded default,
- *   (c) Leadgate ingest on Kafka, (d) end-to-end leads/s to a local CRM stub on Kafka + PostgreSQL.
- * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (50), BENCH_E2E_LEADS (20000),
+ *   (c) Leadgate ingest on Kafka, (d) end-to-end leads/s to a local CRM stub on Kafka + PostgreSQL,
+ *   (e) the same on the embedded back-end; (d) and (e) once per mode of BENCH_E2E_MODES (`record`: both
+ *   batch switches off; `batch`: `normalizer.batch` on, `router.batch` off; `router`: both on), so before
+ *   and after come from one run.
+ * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (50), BENCH_E2E_LEADS (5000), BENCH_E2E_MODES,
  * LEADGATE_KAFKA_BROKERS (scripts/bench.sh starts a broker when unset), BENCH_DATABASE_URL.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const e2eLeads = Number(process.env.BENCH_E2E_LEADS ?? 20000);
+const e2eLeads = Number(process.env.BENCH_E2E_LEADS ?? 5000);
+const e2eModes = (process.env.BENCH_E2E_MODES ?? 'record,batch').split(',').filter((m) => m === 'record' || m === 'batch' || m === 'router');
 const brokers = process.env.LEADGATE_KAFKA_BROKERS;
 
 const dir = mkdtempSync(join(tmpdir(), 'leadgate-bench-'));
 const config = join(dir, 'bench.yaml');
 
-async function leadgate(roles: string, env: Record<string, string>, port: number): Promise<ReturnType<typeof spawnTs>> {
-  const child = spawnTs('bin/leadgate.ts', ['start', '--config', config, '--role', roles], { LEADGATE_LOG_LEVEL: 'warn', LEADGATE_PORT: String(port), LEADGATE_HOST: '127.0.0.1', ...env });
+async function leadgate(roles: string, env: Record<string, string>, port: number, configFile = config): Promise<ReturnType<typeof spawnTs>> {
+  const child = spawnTs('bin/leadgate.ts', ['start', '--config', configFile, '--role', roles], { LEADGATE_LOG_LEVEL: 'warn', LEADGATE_PORT: String(port), LEADGATE_HOST: '127.0.0.1', ...env });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`leadgate exited with ${child.exitCode}`);
@@ -48,7 +53,18 @@ const row = (name: string, r: LoadResult, note = ''): void => {
 
 async function main(): Promise<void> {
   const crm = await startCrmStub();
-  writeFileSync(config, `router:\n  owners: [{ id: a }, { id: b }, { id: c }, { id: d }]\n  destination: { kind: webhook, url: "${crm.url}" }\nconnectors:\n  - { id: site, kind: forms }\n`);
+  const yaml = `router:\n  owners: [{ id: a }, { id: b }, { id: c }, { id: d }]\n  destination: { kind: webhook, url: "${crm.url}" }\nconnectors:\n  - { id: site, kind: forms }\n`;
+  writeFileSync(config, yaml);
+  const modeConfig = (mode: string): string => {
+    const file = join(dir, `bench-${mode}.yaml`);
+    writeFileSync(file, `${yaml.replace('router:\n', `router:\n  batch: { enabled: ${mode === 'router'} }\n`)}normalizer:\n  batch: { enabled: ${mode !== 'record'} }\n`);
+    return file;
+  };
+  const e2e = async (name: string, mode: string, env: Record<string, string>): Promise<void> => {
+    const file = modeConfig(mode);
+    const r: DrainResult = await drainEndToEnd({ start: (roles, port) => leadgate(roles, env, port, file), stop, freePort, crm, connections }, e2eLeads);
+    rows.push({ case: `${name}, ${mode === 'record' ? 'per record' : mode === 'batch' ? 'normalizer batch' : 'normalizer + router batch'}`, 'req/s': r.leadsPerSec, 'p50 ms': '-', 'p99 ms': '-', note: `leads/s: ${r.expected} posted, ${r.delivered} deliveries in ${r.seconds.toFixed(1)} s (incl. consumer start)` });
+  };
   const opts = { connections, durationSec: seconds };
 
   // (a) ceiling
@@ -77,20 +93,15 @@ async function main(): Promise<void> {
       const kResult = await load(`http://127.0.0.1:${kPort}/v1/hooks/site`, opts);
       row('(c) leadgate ingest, Kafka', kResult, `${Math.round((kResult.requestsPerSec / bareResult.requestsPerSec) * 100)}% of (a)`);
 
-      // (d) end to end: the raw events of (c) plus a fixed batch drain through normalizer + router
-      const backlog = kResult.requestsPerSec * seconds;
-      const extra = await load(`http://127.0.0.1:${kPort}/v1/hooks/site`, { connections, amount: e2eLeads });
-      const total = backlog + e2eLeads - extra.non2xx;
-      const started = Date.now();
-      const workers = await leadgate('normalizer,router', env, await freePort());
-      await crm.waitForAccepted(total, 600_000).catch(() => undefined);
-      const elapsed = (Date.now() - started) / 1000;
-      const delivered = crm.accepted.length;
-      rows.push({ case: '(d) end to end, Kafka + PostgreSQL', 'req/s': Math.round(delivered / elapsed), 'p50 ms': '-', 'p99 ms': '-', note: `${delivered} leads delivered in ${elapsed.toFixed(1)} s (incl. consumer start)` });
-      await stop(workers);
       await stop(gw);
     });
+    // (d) end to end: posted to a gateway, then drained by normalizer + router; a fresh database per mode
+    for (const mode of e2eModes) {
+      await withDatabase((url) => e2e('(d) end to end, Kafka + PostgreSQL', mode, { LEADGATE_KAFKA_BROKERS: brokers, LEADGATE_DATABASE_URL: url, LEADGATE_BUS_NAMESPACE: `bench${randomUUID().slice(0, 6)}` }));
+    }
   }
+  // (e) embedded end to end: the same drain on PGlite (its own data directory per mode)
+  for (const mode of e2eModes) await e2e('(e) end to end, embedded', mode, { LEADGATE_DATA_DIR: join(dir, `e2e-${mode}`) });
   await crm.close();
   process.stdout.write(`\nLeadgate benchmark: ${connections} connections, ${seconds} s per case, form body ≈ ${formBody().length} bytes\n`);
   console.table(rows);

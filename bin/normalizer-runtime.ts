@@ -9,7 +9,7 @@ import type { NormalizationOptions } from '../normalizer/draft.cleaner.js';
 import { Normalizer, type NormalizerOptions } from '../normalizer/normalizer.service.js';
 
 /** The normalizer's settings from the validated config (shared by the pipeline and the CLI). */
-export function normalizerSettings(config: LeadgateConfig): Pick<NormalizerOptions, 'defaultRegion' | 'mergeWindowMinutes' | 'mergeWindows' | 'normalization' | 'eventTime' | 'connectors'> {
+export function normalizerSettings(config: LeadgateConfig): Pick<NormalizerOptions, 'defaultRegion' | 'mergeWindowMinutes' | 'mergeWindows' | 'normalization' | 'eventTime' | 'connectors' | 'batch'> {
   const n = config.normalizer;
   return {
     defaultRegion: n.defaultRegion,
@@ -18,6 +18,7 @@ export function normalizerSettings(config: LeadgateConfig): Pick<NormalizerOptio
     normalization: { phone: n.phone, email: n.email, name: n.name, shared: n.sharedContacts },
     eventTime: n.eventTime,
     connectors: config.connectors,
+    batch: n.batch,
   };
 }
 

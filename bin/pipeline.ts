@@ -114,6 +114,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
       events,
       callbacks: new CallbackHandler(store, { config: config.router.callbacks, events, metrics }),
       contacts: new ContactDeliveries(store),
+      batch: config.router.batch,
     });
     await router.start();
     stops.push((deadline) => router.stop(deadline));

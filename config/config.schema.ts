@@ -192,6 +192,16 @@ export const configSchema = {
           default: {},
           properties: { retryWindowMinutes: { description: 'id-less requests with the same body collapse within this window from the first receipt', type: 'number', exclusiveMinimum: 0, default: 10 } },
         },
+        /** One transaction (one commit, one fsync) per fetched batch of raw events instead of per event. */
+        batch: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { description: 'normalize each fetched batch of raw events in one transaction (off: one transaction per event)', type: 'boolean', default: true },
+            maxRecords: { description: 'most raw events in one batch transaction', type: 'integer', minimum: 1, maximum: 10000, default: 500 },
+          },
+        },
       },
     },
     router: {
@@ -221,6 +231,16 @@ export const configSchema = {
             attempts: { description: 'in-place delivery attempts before the retry topic', type: 'integer', minimum: 1, default: 5 },
             initialMs: { description: 'first backoff', type: 'integer', minimum: 1, default: 200 },
             maxMs: { description: 'backoff cap', type: 'integer', minimum: 1, default: 30000 },
+          },
+        },
+        /** One transaction per fetched batch of Lead v1 for owner assignments and SLA timers. */
+        batch: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { description: 'assign each fetched batch of leads in one transaction and deliver its contacts concurrently (off: one transaction per lead)', type: 'boolean', default: true },
+            maxRecords: { description: 'most leads in one batch transaction', type: 'integer', minimum: 1, maximum: 10000, default: 500 },
           },
         },
       },

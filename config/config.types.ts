@@ -47,6 +47,8 @@ export interface LeadgateConfig {
     eventTime: { maxSkewMinutes: number; maxPastDays: number };
     /** Content-hash dedupe of requests without a provider id: the retry window, from the first receipt. */
     contentDedupe: { retryWindowMinutes: number };
+    /** Batch consumption: one transaction per fetched batch of raw events (normalizer.batch.ts). */
+    batch: { enabled: boolean; maxRecords: number };
   };
   router: {
     owners: OwnerConfig[];
@@ -57,6 +59,8 @@ export interface LeadgateConfig {
     callbacks: CallbacksConfig;
     destination: DestinationConfig;
     retry: { attempts: number; initialMs: number; maxMs: number };
+    /** Batch consumption: one transaction per fetched batch of Lead v1 (router.batch.ts). */
+    batch: { enabled: boolean; maxRecords: number };
   };
   connectors: ConnectorConfig[];
 }

@@ -19,6 +19,7 @@ import { buildLead, isSpam } from './lead.builder.js';
 import { spamLead } from './spam.recorder.js';
 import { placeRequest } from './lead.merger.js';
 import { repairDeep } from '../platform/text/safe-text.js';
+import { defaultNormalizerBatch, normalizeBatch } from './normalizer.batch.js';
 
 export interface NormalizerOptions {
   bus: Bus;
@@ -44,10 +45,22 @@ export interface NormalizerOptions {
    */
   connectors?: readonly ConnectorConfig[];
   group?: string;
+  /**
+   * Batch consumption (`normalizer.batch`): each fetched batch of raw events in one transaction
+   * (normalizer.batch.ts). Off: one transaction per raw event. Default on, 500 records.
+   */
+  batch?: { enabled: boolean; maxRecords: number };
 }
 
 interface ProcessedRow extends Record<string, unknown> {
   output: LeadV1 | null;
+}
+
+/** A draft's store-independent part, computed once per attempt series (see `Normalizer.prepare`). */
+export interface PreparedDraft {
+  contact: CleanContact;
+  eventTime: EventTime;
+  spam: boolean;
 }
 
 /** What mapping a raw event gave: a draft, a deliberate ignore, or an error that sends it to the DLQ. */
@@ -72,7 +85,16 @@ export class Normalizer {
   }
 
   async start(): Promise<void> {
-    this.subscription = await this.options.bus.subscribe(Topics.raw, this.options.group ?? 'leadgate-normalizer', (r) => this.handle(r));
+    const group = this.options.group ?? 'leadgate-normalizer';
+    const batch = this.options.batch ?? defaultNormalizerBatch;
+    this.subscription = batch.enabled
+      ? await this.options.bus.subscribeBatch(Topics.raw, group, (records) => normalizeBatch(this, records), { maxRecords: batch.maxRecords })
+      : await this.options.bus.subscribe(Topics.raw, group, (r) => this.handle(r));
+  }
+
+  /** The store and metrics the batch path shares with this normalizer. */
+  get deps(): Pick<NormalizerOptions, 'store' | 'metrics'> {
+    return { store: this.options.store, metrics: this.options.metrics };
   }
 
   /** Finishes the running batch, or abandons it uncommitted when `deadline` aborts (bus.port.ts). */
@@ -154,30 +176,45 @@ export class Normalizer {
    * already turned into a lead is reused as is.
    */
   async persist(eventKey: string, raw: RawEventV1, draft: LeadDraft): Promise<LeadV1> {
-    const contact = cleanContact(draft, this.normalizationFor(raw.connector.id));
-    const eventTime = eventTimeOf(raw.receivedAt, draft.occurredAt, raw.connector.kind, this.options.eventTime);
-    const spam = isSpam(raw, draft);
-    return withTxRetry(this.options.store, async (q) => {
-      const claimed = await q.query<ProcessedRow>(
-        `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome) values ($1, $2, $3, $4, $5, $6)
-         on conflict (event_key) do update set outcome = excluded.outcome, raw = excluded.raw, processed_at = now()
-           where raw_events.outcome not in ('lead', 'spam')
-         returning output`,
-        [eventKey, raw.id, raw.connector.id, raw.receivedAt, JSON.stringify(raw), spam ? 'spam' : 'lead'],
-      );
-      if (claimed.length === 0) {
-        // Another normalizer instance committed this event meanwhile: reuse its output.
-        const [row] = await q.query<ProcessedRow>('select output from raw_events where event_key = $1', [eventKey]);
-        if (row?.output) return row.output;
-        throw new LeadgateError('INTERNAL', 'raw event recorded without output', { retriable: true });
-      }
-      // Spam is kept for lineage only: no contact, identity or lead, so it can neither claim nor link anyone.
-      const lead = spam
-        ? spamLead(raw, draft, contact, eventTime)
-        : await this.place(q, eventKey, raw, draft, contact, eventTime);
-      await q.query('update raw_events set output = $2 where event_key = $1', [eventKey, JSON.stringify(lead)]);
-      return lead;
-    }, { retries: 8 });
+    const prepared = this.prepare(raw, draft);
+    return withTxRetry(this.options.store, (q) => this.persistIn(q, eventKey, raw, draft, prepared), { retries: 8 });
+  }
+
+  /** What a draft's placement needs that does not touch the store (cleaned contact, event time, spam). */
+  prepare(raw: RawEventV1, draft: LeadDraft): PreparedDraft {
+    return {
+      contact: cleanContact(draft, this.normalizationFor(raw.connector.id)),
+      eventTime: eventTimeOf(raw.receivedAt, draft.occurredAt, raw.connector.kind, this.options.eventTime),
+      spam: isSpam(raw, draft),
+    };
+  }
+
+  /** `persist`'s statements inside the caller's transaction (the batch path runs many in one). */
+  async persistIn(q: Queryable, eventKey: string, raw: RawEventV1, draft: LeadDraft, prepared: PreparedDraft): Promise<LeadV1> {
+    const { spam } = prepared;
+    const claimed = await q.query<ProcessedRow>(
+      `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome) values ($1, $2, $3, $4, $5, $6)
+       on conflict (event_key) do update set outcome = excluded.outcome, raw = excluded.raw, processed_at = now()
+         where raw_events.outcome not in ('lead', 'spam')
+       returning output`,
+      [eventKey, raw.id, raw.connector.id, raw.receivedAt, JSON.stringify(raw), spam ? 'spam' : 'lead'],
+    );
+    if (claimed.length === 0) {
+      // Another normalizer instance committed this event meanwhile: reuse its output.
+      const [row] = await q.query<ProcessedRow>('select output from raw_events where event_key = $1', [eventKey]);
+      if (row?.output) return row.output;
+      throw new LeadgateError('INTERNAL', 'raw event recorded without output', { retriable: true });
+    }
+    const lead = await this.produce(q, eventKey, raw, draft, prepared);
+    await q.query('update raw_events set output = $2 where event_key = $1', [eventKey, JSON.stringify(lead)]);
+    return lead;
+  }
+
+  /** Resolves the contact and places the request (after the raw event was claimed), returning its Lead v1. */
+  produce(q: Queryable, eventKey: string, raw: RawEventV1, draft: LeadDraft, prepared: PreparedDraft): Promise<LeadV1> {
+    const { contact, eventTime, spam } = prepared;
+    // Spam is kept for lineage only: no contact, identity or lead, so it can neither claim nor link anyone.
+    return spam ? Promise.resolve(spamLead(raw, draft, contact, eventTime)) : this.place(q, eventKey, raw, draft, contact, eventTime);
   }
 
   private async place(q: Queryable, eventKey: string, raw: RawEventV1, draft: LeadDraft, contact: CleanContact, eventTime: EventTime): Promise<LeadV1> {
@@ -211,15 +248,16 @@ export class Normalizer {
   }
 
   /** Records a non-lead outcome; a row that already exists (a lead, or an earlier outcome) wins unless it was not a lead. */
-  async recordOutcome(eventKey: string, raw: RawEventV1, outcome: string): Promise<void> {
-    await this.options.store.query(
+  async recordOutcome(eventKey: string, raw: RawEventV1, outcome: string, q: Queryable = this.options.store): Promise<void> {
+    await q.query(
       `insert into raw_events (event_key, event_id, connector_id, received_at, raw, outcome) values ($1, $2, $3, $4, $5, $6)
        on conflict (event_key) do update set outcome = excluded.outcome, processed_at = now() where raw_events.outcome <> 'lead'`,
       [eventKey, raw.id, raw.connector.id, raw.receivedAt, JSON.stringify(raw), outcome],
     );
   }
 
-  private async reject(record: BusRecord, err: unknown, raw?: RawEventV1): Promise<void> {
+  /** Dead-letters a raw event (then records its outcome); the batch path calls it for mapping errors. */
+  async reject(record: BusRecord, err: unknown, raw?: RawEventV1): Promise<void> {
     const failure = classifyFailure(err);
     const code = err instanceof LeadgateError ? err.code : failure.code;
     const reason = `${failure.detail && !(err instanceof LeadgateError) ? `${failure.detail}: ` : ''}${failure.message}`;

@@ -99,9 +99,11 @@ export class Deliverer {
         key,
         record: delivery,
       });
-      await ledger.record(destination.id, key, 'dead', { leadId: delivery.lead.leadId, attempts, error: error.message, response });
+      // Counted as soon as the dead letter is visible (the DLQ index and its depth gauge read it), not
+      // after the ledger write: a scrape must not show the letter without the result that made it.
       metrics.deliveries.inc({ destination: destination.id, outcome: 'dead_lettered' });
       metrics.ops.recordDelivery(destination.id, 'dead_lettered', statusOf(error) ?? error.code);
+      await ledger.record(destination.id, key, 'dead', { leadId: delivery.lead.leadId, attempts, error: error.message, response });
       // One line per lost delivery for the on-call: which CRM, why, how often tried; the key holds no PII.
       this.deps.logger.warn({ destination: destination.id, key, code: error.code, status: statusOf(error), attempts: total }, 'delivery dead-lettered');
     }

@@ -11,7 +11,8 @@ import { validateOrThrow } from '../platform/validation.js';
 import type { Deliverer, RetryEnvelope } from './deliverer.js';
 import type { CallbackHandler } from './callbacks/callback.handler.js';
 import type { ContactDeliveries } from './contact-deliveries.js';
-import type { OwnerAssigner } from './owner.assigner.js';
+import type { Assignment, OwnerAssigner } from './owner.assigner.js';
+import { defaultRouterBatch, routeBatch } from './router.batch.js';
 import type { LiveEventPublisher } from './sla/live-event.publisher.js';
 
 export interface RouterOptions {
@@ -28,6 +29,11 @@ export interface RouterOptions {
   callbacks?: CallbackHandler;
   /** `contact.merged` and `contact.erased` deliveries; absent: merges and erasures stay in the store. */
   contacts?: ContactDeliveries;
+  /**
+   * Batch consumption (`router.batch`): each fetched batch of Lead v1 assigned in one transaction, its
+   * deliveries sent concurrently across contacts (router.batch.ts). Off: one transaction per lead.
+   */
+  batch?: { enabled: boolean; maxRecords: number };
 }
 
 /**
@@ -44,8 +50,18 @@ export class Router {
 
   async start(): Promise<void> {
     const group = this.options.group ?? 'leadgate-router';
-    this.subscriptions.push(await this.options.bus.subscribe(Topics.normalized, group, (r) => this.handleLead(r)));
+    const batch = this.options.batch ?? defaultRouterBatch;
+    this.subscriptions.push(
+      batch.enabled
+        ? await this.options.bus.subscribeBatch(Topics.normalized, group, (records) => routeBatch(this, records), { maxRecords: batch.maxRecords })
+        : await this.options.bus.subscribe(Topics.normalized, group, (r) => this.handleLead(r)),
+    );
     this.subscriptions.push(await this.options.bus.subscribe(Topics.deliveryRetry, `${group}-retry`, (r) => this.handleRetry(r)));
+  }
+
+  /** The assigner the batch path shares with this router. */
+  get assigner(): OwnerAssigner {
+    return this.options.assigner;
   }
 
   /** Finishes the running batches, or abandons them uncommitted when `deadline` aborts (bus.port.ts). */
@@ -55,27 +71,38 @@ export class Router {
   }
 
   async handleLead(record: BusRecord): Promise<void> {
+    const value = await this.parse(record);
+    if (value === undefined) return;
+    if (value.type === 'contact.erased') {
+      for (const delivery of (await this.options.contacts?.erasure(value)) ?? []) await this.options.deliverer.deliver(delivery);
+      return;
+    }
+    if (this.skipsSpam(value)) return;
+    await this.deliverAssigned(value, await this.options.assigner.assign(value));
+  }
+
+  /** The record's Lead v1 or `contact.erased`; undefined when it was neither (then it is dead-lettered). */
+  async parse(record: BusRecord): Promise<LeadV1 | ContactErasedV1 | undefined> {
     const erased = (record.value as { type?: unknown } | null)?.type === 'contact.erased';
-    let value: LeadV1 | ContactErasedV1;
     try {
-      value = erased
+      return erased
         ? validateOrThrow<ContactErasedV1>(contactErasedV1Schema, record.value, 'contact.erased')
         : validateOrThrow<LeadV1>(leadV1Schema, record.value, 'lead');
     } catch (err) {
       const error = err as LeadgateError;
       await deadLetter(this.options.bus, { stage: 'router', code: error.code, reason: error.message, sourceTopic: record.topic, key: record.key, record: record.value });
-      return;
+      return undefined;
     }
-    if (value.type === 'contact.erased') {
-      for (const delivery of (await this.options.contacts?.erasure(value)) ?? []) await this.options.deliverer.deliver(delivery);
-      return;
-    }
-    const lead = value;
-    if (lead.spam) {
-      this.options.metrics.deliveries.inc({ destination: this.options.destinationId, outcome: 'skipped_spam' });
-      return;
-    }
-    const assignment = await this.options.assigner.assign(lead);
+  }
+
+  /** Spam is not routed, only counted. */
+  skipsSpam(lead: LeadV1): boolean {
+    if (lead.spam) this.options.metrics.deliveries.inc({ destination: this.options.destinationId, outcome: 'skipped_spam' });
+    return lead.spam === true;
+  }
+
+  /** What follows a committed assignment: its announcement, the lead's delivery, merge and callback deliveries. */
+  async deliverAssigned(lead: LeadV1, assignment: Assignment): Promise<void> {
     const { ownerId } = assignment;
     const owned: LeadV1 = { ...lead, contact: { ...lead.contact, ownerId } };
     const delivery: Delivery = {

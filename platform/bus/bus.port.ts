@@ -12,6 +12,12 @@ export interface BusRecord<T = unknown> {
 
 export type BusHandler = (record: BusRecord) => Promise<void>;
 
+/**
+ * Handles one fetched batch: records of one partition (embedded: of the topic) in log order, so the
+ * records of a key come in publish order. Resolving commits the whole batch at once.
+ */
+export type BusBatchHandler = (records: BusRecord[]) => Promise<void>;
+
 export interface Subscription {
   /**
    * Stops fetching, waits for in-flight handlers, commits what finished, then resolves. When `deadline`
@@ -25,6 +31,14 @@ export interface SubscribeOptions {
   /** Where a brand-new consumer group starts. Default: earliest, so nothing published before a start is missed. */
   fromBeginning?: boolean;
 }
+
+export interface BatchSubscribeOptions extends SubscribeOptions {
+  /** Most records handed to one batch handler call (default 500); a fetch larger than this is split. */
+  maxRecords?: number;
+}
+
+/** Default of `BatchSubscribeOptions.maxRecords`. */
+export const defaultBatchMaxRecords = 500;
 
 /**
  * The event bus. Two adapters implement it: Kafka (kafkajs) and the embedded database log.
@@ -48,6 +62,13 @@ export interface Bus {
   readonly kind: 'kafka' | 'embedded';
   publish(topic: string, key: string, value: unknown, headers?: Record<string, string>): Promise<void>;
   subscribe(topic: string, group: string, handler: BusHandler, options?: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Like `subscribe`, but the handler receives a fetched batch and the batch's position is committed
+   * once, after the handler resolved. A throwing batch handler is retried (the whole batch, same records)
+   * with backoff until it resolves or the subscription stops; `poisonGuardedBus` bounds that and falls
+   * back to per-record handling so only a bad record is dead-lettered (poison-guard.batch.ts).
+   */
+  subscribeBatch(topic: string, group: string, handler: BusBatchHandler, options?: BatchSubscribeOptions): Promise<Subscription>;
   /** True when a publish right now is expected to succeed (used by `/ready`). */
   ready(): Promise<boolean>;
   /** Flushes pending publishes, stops subscriptions, releases connections. Idempotent. */

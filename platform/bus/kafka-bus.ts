@@ -1,13 +1,13 @@
 import type { Admin } from 'kafkajs';
 import { allTopics } from '../../contracts/topics.js';
 import { LeadgateError } from '../../contracts/errors.js';
-import type { Bus, BusHandler, SubscribeOptions, Subscription } from './bus.port.js';
+import { defaultBatchMaxRecords, type BatchSubscribeOptions, type Bus, type BusBatchHandler, type BusHandler, type SubscribeOptions, type Subscription } from './bus.port.js';
 import type { Logger } from '../telemetry/logger.js';
 import { sharedAbortController } from '../retry.js';
 import { createKafkaClient, toBusUnavailable, withTimeout } from './kafka-client.js';
 import { createKafkaTopicRegistry } from './kafka-topics.js';
 import { KafkaProducerBatcher, type ProducerBatcherStats } from './kafka-producer-batcher.js';
-import { startKafkaSubscription } from './kafka-consumer.js';
+import { startKafkaSubscription, type BatchDelivery } from './kafka-consumer.js';
 
 export interface KafkaBusOptions {
   /** `host:port` seeds; use 127.0.0.1 rather than localhost, which may resolve to ::1 first. */
@@ -116,6 +116,38 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
   const subscriptions = new Set<Subscription>();
   let closing: Promise<void> | null = null;
 
+  /** One consumer, per record or per batch (kafka-consumer.ts). */
+  const start = async (topic: string, group: string, handler: BusHandler | BatchDelivery, subscribeOptions: SubscribeOptions): Promise<Subscription> => {
+    if (closing) throw new LeadgateError('BUS_UNAVAILABLE', 'the Kafka bus is closed', { retriable: false });
+    try {
+      await topics.ensure([topic]);
+      const subscription = await startKafkaSubscription({
+        kafka,
+        topic,
+        group,
+        handler,
+        fromBeginning: subscribeOptions.fromBeginning ?? true,
+        logger,
+        keyConcurrency: options.keyConcurrency ?? 64,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+        retryInitialMs: options.handlerRetryInitialMs ?? 200,
+        retryMaxMs: options.handlerRetryMaxMs ?? 30_000,
+        maxWaitTimeMs: options.fetchMaxWaitMs ?? 200,
+        sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+      });
+      const tracked: Subscription = {
+        async stop(deadline?: AbortSignal) {
+          await subscription.stop(deadline);
+          subscriptions.delete(tracked);
+        },
+      };
+      subscriptions.add(tracked);
+      return tracked;
+    } catch (err) {
+      throw toBusUnavailable(err, `cannot subscribe to ${topic} as ${group}`);
+    }
+  };
+
   return {
     kind: 'kafka',
 
@@ -123,36 +155,10 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
       return producer.publish(topic, key, value, headers);
     },
 
-    async subscribe(topic: string, group: string, handler: BusHandler, subscribeOptions: SubscribeOptions = {}) {
-      if (closing) throw new LeadgateError('BUS_UNAVAILABLE', 'the Kafka bus is closed', { retriable: false });
-      try {
-        await topics.ensure([topic]);
-        const subscription = await startKafkaSubscription({
-          kafka,
-          topic,
-          group,
-          handler,
-          fromBeginning: subscribeOptions.fromBeginning ?? true,
-          logger,
-          keyConcurrency: options.keyConcurrency ?? 64,
-          partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-          retryInitialMs: options.handlerRetryInitialMs ?? 200,
-          retryMaxMs: options.handlerRetryMaxMs ?? 30_000,
-          maxWaitTimeMs: options.fetchMaxWaitMs ?? 200,
-          sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
-        });
-        const tracked: Subscription = {
-          async stop(deadline?: AbortSignal) {
-            await subscription.stop(deadline);
-            subscriptions.delete(tracked);
-          },
-        };
-        subscriptions.add(tracked);
-        return tracked;
-      } catch (err) {
-        throw toBusUnavailable(err, `cannot subscribe to ${topic} as ${group}`);
-      }
-    },
+    subscribe: (topic: string, group: string, handler: BusHandler, subscribeOptions: SubscribeOptions = {}) => start(topic, group, handler, subscribeOptions),
+
+    subscribeBatch: (topic: string, group: string, handler: BusBatchHandler, subscribeOptions: BatchSubscribeOptions = {}) =>
+      start(topic, group, { batch: handler, maxRecords: subscribeOptions.maxRecords ?? defaultBatchMaxRecords }, subscribeOptions),
 
     async ready() {
       const checkMs = Math.min(publishTimeoutMs, 3_000);

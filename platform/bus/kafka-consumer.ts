@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
-import type { BusHandler, BusRecord, Subscription } from './bus.port.js';
+import type { BusBatchHandler, BusHandler, BusRecord, Subscription } from './bus.port.js';
 import { retry, sharedAbortController, unlessAborted } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -7,7 +7,8 @@ export interface KafkaSubscriptionOptions {
   kafka: Kafka;
   topic: string;
   group: string;
-  handler: BusHandler;
+  /** Either one record at a time (keys concurrently), or `batch`: the fetched batch in slices. */
+  handler: BusHandler | BatchDelivery;
   fromBeginning: boolean;
   logger: Logger;
   /** Key groups of one batch handled at once; records of one key always run one after another. */
@@ -24,6 +25,12 @@ export interface KafkaSubscriptionOptions {
   /** How long the broker waits for data before answering an empty fetch; bounds idle delivery latency. */
   maxWaitTimeMs: number;
   sessionTimeoutMs: number;
+}
+
+/** A batch subscription's handler and the largest slice of a fetched batch it is given. */
+export interface BatchDelivery {
+  batch: BusBatchHandler;
+  maxRecords: number;
 }
 
 /**
@@ -124,12 +131,14 @@ async function processBatch(
   });
   const proceed = (): boolean => !batchAbort.signal.aborted && isRunning() && !isStale();
 
+  const { handler } = options;
   const runKey = async (indexes: number[]): Promise<void> => {
+    if (typeof handler !== 'function') return;
     for (const i of indexes) {
       if (!proceed()) return;
       const record = toBusRecord(batch.topic, batch.partition, messages[i]);
       try {
-        const handled = retry(() => options.handler(record), {
+        const handled = retry(() => handler(record), {
           retries: Infinity,
           initialMs: options.retryInitialMs,
           maxMs: options.retryMaxMs,
@@ -150,7 +159,11 @@ async function processBatch(
   };
 
   try {
-    await runPool([...keyGroups.values()], options.keyConcurrency, runKey);
+    if (typeof handler === 'function') await runPool([...keyGroups.values()], options.keyConcurrency, runKey);
+    else await runSlices(handler, messages.map((m) => toBusRecord(batch.topic, batch.partition, m)), done, { initialMs: options.retryInitialMs, maxMs: options.retryMaxMs, signal: batchAbort.signal, cut: signals.cut }, proceed, (slice, err, attempt, waitMs) =>
+      log.warn({ err, partition: batch.partition, offset: slice[0].offset, records: slice.length, attempt, waitMs }, 'bus.batch_handler.retry'),
+    );
+    if (signals.cut.aborted) log.warn({ partition: batch.partition }, 'bus.handler.abandoned_at_deadline');
   } finally {
     clearInterval(beat);
     stopSignal.removeEventListener('abort', onStop);
@@ -169,6 +182,33 @@ async function processBatch(
     }
   }
   if (heartbeatError !== undefined && !stopSignal.aborted) throw heartbeatError;
+}
+
+/**
+ * Hands the batch to a batch handler in slices of `maxRecords`, each retried whole until it succeeds or
+ * the batch is aborted; a slice that did not finish leaves itself and the rest uncommitted.
+ */
+async function runSlices(
+  delivery: BatchDelivery,
+  records: BusRecord[],
+  done: boolean[],
+  bounds: { initialMs: number; maxMs: number; signal: AbortSignal; cut: AbortSignal },
+  proceed: () => boolean,
+  onRetry: (slice: BusRecord[], err: unknown, attempt: number, waitMs: number) => void,
+): Promise<void> {
+  const size = Math.max(1, delivery.maxRecords);
+  const { cut, ...retryBounds } = bounds;
+  for (let from = 0; from < records.length; from += size) {
+    if (!proceed()) return;
+    const slice = records.slice(from, from + size);
+    try {
+      // The stop deadline abandons the wait, not the handler: the slice stays uncommitted and comes back.
+      await unlessAborted(retry(() => delivery.batch(slice), { retries: Infinity, ...retryBounds, onRetry: (err, attempt, waitMs) => onRetry(slice, err, attempt, waitMs) }), cut);
+    } catch {
+      return;
+    }
+    done.fill(true, from, from + slice.length);
+  }
 }
 
 async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {

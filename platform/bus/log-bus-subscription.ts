@@ -1,14 +1,15 @@
 import { retry, sharedAbortController, unlessAborted } from '../retry.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Store } from '../store/store.port.js';
-import type { BusHandler, BusRecord, Subscription } from './bus.port.js';
+import type { BusBatchHandler, BusHandler, BusRecord, Subscription } from './bus.port.js';
 
 export interface LogSubscriptionOptions {
   store: Store;
   logger: Logger;
   topic: string;
   group: string;
-  handler: BusHandler;
+  /** Per record (keys concurrently), or `batch`: each fetched batch whole, in slices of `maxRecords`. */
+  handler: BusHandler | { batch: BusBatchHandler; maxRecords: number };
   /** Identifies this subscriber in `bus_consumers`; unique per subscription. */
   owner: string;
   fromBeginning: boolean;
@@ -144,6 +145,8 @@ export class LogSubscription implements Subscription {
    * the batch finished, which is all that may be committed.
    */
   private async process(rows: LogRow[]): Promise<string | undefined> {
+    const { handler } = this.o;
+    if (typeof handler !== 'function') return this.processSlices(rows, handler.batch, handler.maxRecords);
     const byKey = new Map<string, LogRow[]>();
     for (const row of rows) {
       const list = byKey.get(row.key);
@@ -156,17 +159,9 @@ export class LogSubscription implements Subscription {
       for (let list = keys.shift(); list !== undefined; list = keys.shift()) {
         for (const row of list) {
           if (this.stopped) return;
-          const record: BusRecord = {
-            topic: this.o.topic,
-            key: row.key,
-            value: row.value,
-            headers: row.headers,
-            offset: row.seq,
-            partition: 0,
-            timestamp: Math.round(row.ts),
-          };
+          const record = this.toRecord(row);
           try {
-            const handled = retry(() => this.o.handler(record), {
+            const handled = retry(() => handler(record), {
               retries: Infinity,
               initialMs: this.o.retryInitialMs,
               maxMs: 30_000,
@@ -193,6 +188,37 @@ export class LogSubscription implements Subscription {
       done = row.seq;
     }
     return done;
+  }
+
+  /** A batch handler gets the rows in seq order, `maxRecords` at a time, each slice retried whole. */
+  private async processSlices(rows: LogRow[], handler: BusBatchHandler, maxRecords: number): Promise<string | undefined> {
+    let done: string | undefined;
+    const size = Math.max(1, maxRecords);
+    for (let from = 0; from < rows.length && !this.stopped; from += size) {
+      const slice = rows.slice(from, from + size).map((row) => this.toRecord(row));
+      try {
+        const handled = retry(() => handler(slice), {
+          retries: Infinity,
+          initialMs: this.o.retryInitialMs,
+          maxMs: 30_000,
+          signal: this.abort.signal,
+          onRetry: (err, attempt) => {
+            this.o.logger.warn({ err, topic: this.o.topic, group: this.o.group, offset: slice[0].offset, records: slice.length, attempt }, 'bus.batch_handler_failed');
+          },
+        });
+        await unlessAborted(handled, this.cut.signal);
+      } catch {
+        // As for single records: the slice stays uncommitted and comes back to the next consumer.
+        if (this.cut.signal.aborted) this.o.logger.warn({ topic: this.o.topic, group: this.o.group, offset: slice[0].offset }, 'bus.handler_abandoned_at_deadline');
+        break;
+      }
+      done = slice[slice.length - 1].offset;
+    }
+    return done;
+  }
+
+  private toRecord(row: LogRow): BusRecord {
+    return { topic: this.o.topic, key: row.key, value: row.value, headers: row.headers, offset: row.seq, partition: 0, timestamp: Math.round(row.ts) };
   }
 
   private async commit(seq: string): Promise<void> {

@@ -3,9 +3,9 @@ import { EventEmitter } from 'node:events';
 import { LeadgateError } from '../../contracts/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Store } from '../store/store.port.js';
-import type { Bus, BusHandler, SubscribeOptions, Subscription } from './bus.port.js';
+import { defaultBatchMaxRecords, type BatchSubscribeOptions, type Bus, type BusBatchHandler, type BusHandler, type SubscribeOptions, type Subscription } from './bus.port.js';
 import { LogBusPublisher, type PublisherStats } from './log-bus-publisher.js';
-import { LogSubscription } from './log-bus-subscription.js';
+import { LogSubscription, type LogSubscriptionOptions } from './log-bus-subscription.js';
 
 export interface LogBusOptions {
   logger: Logger;
@@ -104,6 +104,38 @@ export function createLogBus(store: Store, options: LogBusOptions): LogBus {
   }, options.retentionIntervalMs ?? 60_000);
   retention.unref();
 
+  /** One subscription, per record or per batch (log-bus-subscription.ts). */
+  const start = async (topic: string, group: string, handler: LogSubscriptionOptions['handler'], subscribeOptions: SubscribeOptions): Promise<Subscription> => {
+    if (closing !== undefined) throw new LeadgateError('BUS_UNAVAILABLE', 'The bus is closed', { retriable: false });
+    await cleared;
+    const subscription = new LogSubscription({
+      store,
+      logger,
+      topic,
+      group,
+      handler,
+      owner: randomUUID(),
+      fromBeginning: subscribeOptions.fromBeginning ?? true,
+      // A batch subscription fetches at least a whole batch handler call's worth.
+      batchSize: Math.max(options.batchSize ?? 500, typeof handler === 'function' ? 0 : handler.maxRecords),
+      pollIntervalMs: options.pollIntervalMs ?? 200,
+      leaseMs: options.leaseMs ?? 10_000,
+      keyConcurrency: options.keyConcurrency ?? 16,
+      retryInitialMs: options.handlerRetryInitialMs ?? 100,
+    });
+    const wake = (): void => subscription.wake();
+    await subscription.start();
+    published.on(eventFor(topic), wake);
+    subscriptions.add(subscription);
+    return {
+      stop: async (deadline?: AbortSignal) => {
+        published.off(eventFor(topic), wake);
+        await subscription.stop(deadline);
+        subscriptions.delete(subscription);
+      },
+    };
+  };
+
   return {
     kind: 'embedded',
     publish(topic: string, key: string, value: unknown, headers: Record<string, string> = {}): Promise<void> {
@@ -111,35 +143,10 @@ export function createLogBus(store: Store, options: LogBusOptions): LogBus {
       return publisher.publish(topic, key, value, headers);
     },
 
-    async subscribe(topic: string, group: string, handler: BusHandler, subscribeOptions: SubscribeOptions = {}): Promise<Subscription> {
-      if (closing !== undefined) throw new LeadgateError('BUS_UNAVAILABLE', 'The bus is closed', { retriable: false });
-      await cleared;
-      const subscription = new LogSubscription({
-        store,
-        logger,
-        topic,
-        group,
-        handler,
-        owner: randomUUID(),
-        fromBeginning: subscribeOptions.fromBeginning ?? true,
-        batchSize: options.batchSize ?? 500,
-        pollIntervalMs: options.pollIntervalMs ?? 200,
-        leaseMs: options.leaseMs ?? 10_000,
-        keyConcurrency: options.keyConcurrency ?? 16,
-        retryInitialMs: options.handlerRetryInitialMs ?? 100,
-      });
-      const wake = (): void => subscription.wake();
-      await subscription.start();
-      published.on(eventFor(topic), wake);
-      subscriptions.add(subscription);
-      return {
-        stop: async (deadline?: AbortSignal) => {
-          published.off(eventFor(topic), wake);
-          await subscription.stop(deadline);
-          subscriptions.delete(subscription);
-        },
-      };
-    },
+    subscribe: (topic: string, group: string, handler: BusHandler, subscribeOptions: SubscribeOptions = {}) => start(topic, group, handler, subscribeOptions),
+
+    subscribeBatch: (topic: string, group: string, handler: BusBatchHandler, subscribeOptions: BatchSubscribeOptions = {}) =>
+      start(topic, group, { batch: handler, maxRecords: subscribeOptions.maxRecords ?? defaultBatchMaxRecords }, subscribeOptions),
 
     async ready(): Promise<boolean> {
       return closing === undefined && (await store.ready());

@@ -6,6 +6,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Bus, BusHandler, BusRecord, SubscribeOptions, Subscription } from './bus.port.js';
 import { classifyFailure, type Failure } from './failure-class.js';
+import { guardedBatchSubscription } from './poison-guard.batch.js';
 
 /** Bounds of the guard; `bus.poison` in the config. */
 export interface PoisonPolicy {
@@ -29,7 +30,7 @@ export interface PoisonGuardDeps {
 }
 
 /** Which stage a topic's consumers are, for dead letters and metrics. */
-const stageOfTopic: Readonly<Record<string, string>> = {
+export const stageOfTopic: Readonly<Record<string, string>> = {
   [Topics.raw]: 'normalizer',
   [Topics.normalized]: 'router',
   [Topics.deliveryRetry]: 'router',
@@ -163,6 +164,7 @@ export function poisonGuardedBus(inner: Bus, deps: Omit<PoisonGuardDeps, 'bus'>)
         },
       };
     },
+    subscribeBatch: (topic, group, handler, options) => guardedBatchSubscription(inner, { ...deps, bus }, open, { topic, group, handler, options }),
     ready: () => inner.ready(),
     close() {
       for (const abort of open) abort.abort(new Error('bus closing'));

@@ -168,6 +168,7 @@ export async function createSpoolingBus(options: SpoolingBusOptions): Promise<Sp
       return direct(topic, key, value, headers);
     },
     subscribe: (topic, group, handler, subscribeOptions) => target.subscribe(topic, group, handler, subscribeOptions),
+    subscribeBatch: (topic, group, handler, subscribeOptions) => target.subscribeBatch(topic, group, handler, subscribeOptions),
     async ready() {
       if (closing !== undefined) return false;
       // Spool room is enough to accept webhooks; the probe keeps Kafka's own state fresh.

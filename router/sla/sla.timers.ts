@@ -15,17 +15,34 @@ export interface SlaTimerRow extends Record<string, unknown> {
   escalation_level: number;
 }
 
+export interface NewSlaTimer {
+  leadId: string;
+  ownerId: string;
+  ruleId: string;
+  createdAt: Date;
+  slaMinutes?: number;
+}
+
 /** Created in the assignment's transaction; a redelivered `lead.created` finds it and changes nothing. */
-export async function createSlaTimer(
-  q: Queryable,
-  timer: { leadId: string; ownerId: string; ruleId: string; createdAt: Date; slaMinutes?: number },
-): Promise<void> {
-  const createdAt = Number.isNaN(timer.createdAt.getTime()) ? new Date() : timer.createdAt;
-  const dueAt = timer.slaMinutes !== undefined ? new Date(createdAt.getTime() + timer.slaMinutes * 60_000) : null;
+export async function createSlaTimer(q: Queryable, timer: NewSlaTimer): Promise<void> {
+  await createSlaTimers(q, [timer]);
+}
+
+/** `createSlaTimer` for a batch's timers with one statement (the batch router's transaction). */
+export async function createSlaTimers(q: Queryable, timers: readonly NewSlaTimer[]): Promise<void> {
+  if (timers.length === 0) return;
+  const rows = timers.map((timer) => {
+    const createdAt = Number.isNaN(timer.createdAt.getTime()) ? new Date() : timer.createdAt;
+    // '' stands for no deadline: the driver's array parameters carry no nulls.
+    const dueAt = timer.slaMinutes !== undefined ? new Date(createdAt.getTime() + timer.slaMinutes * 60_000) : null;
+    return { lead_id: timer.leadId, owner_id: timer.ownerId, rule_id: timer.ruleId, created_at: createdAt.toISOString(), due_at: dueAt?.toISOString() ?? '', status: dueAt ? 'pending' : 'none' };
+  });
   await q.query(
     `insert into lead_sla (lead_id, owner_id, rule_id, created_at, due_at, status)
-     values ($1, $2, $3, $4, $5, $6) on conflict (lead_id) do nothing`,
-    [timer.leadId, timer.ownerId, timer.ruleId, createdAt, dueAt, dueAt ? 'pending' : 'none'],
+     select lead_id, owner_id, rule_id, created_at, nullif(due_at, '')::timestamptz, status
+     from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[]) as t(lead_id, owner_id, rule_id, created_at, due_at, status)
+     on conflict (lead_id) do nothing`,
+    [rows.map((r) => r.lead_id), rows.map((r) => r.owner_id), rows.map((r) => r.rule_id), rows.map((r) => r.created_at), rows.map((r) => r.due_at), rows.map((r) => r.status)],
   );
 }
 

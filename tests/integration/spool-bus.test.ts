@@ -74,6 +74,7 @@ describe('Spooling bus (gateway spool for Kafka outages)', () => {
       kind: 'kafka',
       publish: (...args) => (useLive ? live : dead).publish(...args),
       subscribe: (...args) => live.subscribe(...args),
+      subscribeBatch: (...args) => live.subscribeBatch(...args),
       ready: () => (useLive ? live : dead).ready(),
       close: () => dead.close(),
     };

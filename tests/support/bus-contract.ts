@@ -232,6 +232,79 @@ export function describeBusContract(name: string, factory: BusContractFactory): 
       expect(seen).toEqual([0]);
     });
 
+    describe('batch subscriptions', () => {
+      test('every record arrives once per batch, in log order, keys in publish order, at most maxRecords per call', async () => {
+        const topic = topicFor('batch-order');
+        const keys = ['a', 'b', 'c'].map((k) => `batch-${run}-${k}`);
+        const perKey = 100;
+        const publishes: Promise<void>[] = [];
+        for (let seq = 0; seq < perKey; seq++) for (const key of keys) publishes.push(bus().publish(topic, key, { run, seq, key }));
+        await Promise.all(publishes);
+
+        const received = new Map<string, number[]>(keys.map((k) => [k, []]));
+        let total = 0;
+        let largest = 0;
+        const isFirst = firstDelivery();
+        track(
+          await bus().subscribeBatch(topic, groupFor('batch-order'), async (records) => {
+            largest = Math.max(largest, records.length);
+            for (const r of records) {
+              if (!isSeq(r.value) || !isFirst(r)) continue;
+              received.get(r.key)?.push(r.value.seq);
+              total++;
+            }
+          }, { maxRecords: 50 }),
+        );
+        await waitUntil(() => total >= keys.length * perKey, `${keys.length * perKey} records in batches`);
+
+        const expected = Array.from({ length: perKey }, (_, i) => i);
+        for (const key of keys) expect(received.get(key)).toEqual(expected);
+        expect(largest).toBeGreaterThan(0);
+        expect(largest).toBeLessThanOrEqual(50);
+      });
+
+      test('a batch handler that throws gets the same records again; the batch commits once, after it succeeded', async () => {
+        const topic = topicFor('batch-commit');
+        const group = groupFor('batch-commit');
+        const key = `batch-commit-${run}`;
+        const count = 60;
+        const failFrom = 25;
+        for (let seq = 0; seq < count; seq++) await bus().publish(topic, key, { run, seq });
+
+        const succeeded: number[] = [];
+        let stuck: number[] = [];
+        let stuckAttempts = 0;
+        let sameRecordsAgain = true;
+        const sub1 = await bus().subscribeBatch(topic, group, async (records) => {
+          const seqs = records.map((r) => (isSeq(r.value) ? r.value.seq : -1));
+          if (seqs.some((seq) => seq >= failFrom)) {
+            if (stuckAttempts > 0 && seqs.join() !== stuck.join()) sameRecordsAgain = false;
+            stuck = seqs;
+            stuckAttempts++;
+            throw new Error('downstream is down');
+          }
+          succeeded.push(...seqs);
+        }, { maxRecords: 10 });
+        await waitUntil(() => stuckAttempts >= 2, 'the first batch subscription to retry its stuck batch');
+        await sub1.stop();
+        expect(sameRecordsAgain).toBe(true);
+        const firstUnfinished = stuck[0];
+        expect(firstUnfinished).toBeLessThanOrEqual(failFrom);
+        // At least once: a succeeded batch may come again, but nothing before the stuck batch is lost.
+        expect([...new Set(succeeded)].sort((x, y) => x - y)).toEqual(Array.from({ length: firstUnfinished }, (_, i) => i));
+
+        const second: number[] = [];
+        const isFirst2 = firstDelivery();
+        track(
+          await bus().subscribeBatch(topic, group, async (records) => {
+            for (const r of records) if (isSeq(r.value) && isFirst2(r)) second.push(r.value.seq);
+          }),
+        );
+        await waitUntil(() => second.includes(count - 1), 'the second batch subscription to reach the last record');
+        expect(second).toEqual(Array.from({ length: count - firstUnfinished }, (_, i) => firstUnfinished + i));
+      });
+    });
+
     /**
      * Poison isolation, through the guard every Leadgate consumer subscribes with (platform/bus/poison-guard.ts),
      * over this adapter. Namespaced, so the dead letters of one run have their own DLQ topic.
@@ -279,6 +352,55 @@ export function describeBusContract(name: string, factory: BusContractFactory): 
         expect(letters[0]).toMatchObject({ v: 1, code: 'VALIDATION_FAILED', sourceTopic: topic, key: a, sourceOffset: poisonOffset, attempts: 1, failure: 'permanent', record: { run, seq: 0 } });
         expect(typeof letters[0].sourcePartition).toBe('number');
         expect(await metrics.registry.getSingleMetricAsString('leadgate_bus_poison_records_total')).toMatch(/failure="permanent",action="dead_lettered"} 1/);
+      });
+
+      test('a batch with a permanent failure falls back to records: only the bad record is dead-lettered, the rest of the batch is handled', async () => {
+        const topic = topicFor('batch-poison');
+        const [a, b] = [`batch-poison-${run}-a`, `batch-poison-${run}-b`];
+        for (let seq = 0; seq < 5; seq++) await guarded.publish(topic, a, { run, seq });
+        for (let seq = 5; seq < 10; seq++) await guarded.publish(topic, b, { run, seq });
+        const processed = new Set<number>();
+        const perKey = new Map<string, number[]>();
+        let poisonOffset = '';
+        track(await guarded.subscribeBatch(topic, groupFor('batch-poison'), async (records) => {
+          const bad = records.find((r) => isSeq(r.value) && r.value.seq === 0);
+          if (bad) {
+            poisonOffset = bad.offset;
+            // The whole batch fails, as a store transaction would; the guard then retries record by record.
+            throw new LeadgateError('VALIDATION_FAILED', 'record 0 is bad');
+          }
+          for (const r of records) {
+            if (!isSeq(r.value)) continue;
+            processed.add(r.value.seq);
+            perKey.set(r.key, [...(perKey.get(r.key) ?? []), r.value.seq]);
+          }
+        }));
+        await waitUntil(() => processed.size >= 9 && letters.length >= 1, 'nine records and one dead letter');
+        expect([...processed].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        expect([...new Set(perKey.get(a))]).toEqual([1, 2, 3, 4]);
+        expect([...new Set(perKey.get(b))]).toEqual([5, 6, 7, 8, 9]);
+        expect(letters).toHaveLength(1);
+        expect(letters[0]).toMatchObject({ code: 'VALIDATION_FAILED', sourceTopic: topic, key: a, sourceOffset: poisonOffset, failure: 'permanent', record: { run, seq: 0 } });
+      });
+
+      test('a batch with a transient failure is retried as a batch and nothing is dead-lettered', async () => {
+        const topic = topicFor('batch-transient');
+        const key = `batch-transient-${run}`;
+        for (let seq = 0; seq < 6; seq++) await guarded.publish(topic, key, { run, seq });
+        let failures = 0;
+        const processed: number[] = [];
+        track(await guarded.subscribeBatch(topic, groupFor('batch-transient'), async (records) => {
+          if (failures < 2) {
+            failures++;
+            throw econnreset();
+          }
+          for (const r of records) if (isSeq(r.value)) processed.push(r.value.seq);
+        }));
+        await waitUntil(() => processed.includes(5), 'the last record');
+        expect([...new Set(processed)].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5]);
+        expect(failures).toBe(2);
+        expect(letters).toHaveLength(0);
+        expect(await metrics.registry.getSingleMetricAsString('leadgate_bus_handler_retries_total')).toMatch(/ 2$/m);
       });
 
       test('a transient failure is retried until it succeeds; one that persists is dead-lettered after the bound and its key moves on', async () => {

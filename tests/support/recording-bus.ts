@@ -1,4 +1,4 @@
-import type { Bus, BusHandler, BusRecord, Subscription } from '../../platform/bus/bus.port.js';
+import type { Bus, BusBatchHandler, BusHandler, BusRecord, Subscription } from '../../platform/bus/bus.port.js';
 import type { Queryable, Store } from '../../platform/store/store.port.js';
 
 /**
@@ -35,6 +35,10 @@ export class RecordingBus implements Bus {
   }
 
   async subscribe(_topic: string, _group: string, _handler: BusHandler): Promise<Subscription> {
+    return { stop: async () => {} };
+  }
+
+  async subscribeBatch(_topic: string, _group: string, _handler: BusBatchHandler): Promise<Subscription> {
     return { stop: async () => {} };
   }
 
