@@ -1,3 +1,4 @@
+import { connectorIdSchema } from '../connectors/contract/connector-id.js';
 import { destinationConfigSchema } from '../router/destinations/destination.config.js';
 import { callbacksConfigSchema, ownerConfigSchema, routingRulesSchema, slaConfigSchema } from '../router/rules/routing.config.js';
 
@@ -251,7 +252,7 @@ export const configSchema = {
       items: {
         type: 'object',
         required: ['id', 'kind'],
-        properties: { id: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' }, kind: { type: 'string' } },
+        properties: { id: connectorIdSchema, kind: { description: 'connector kind (`forms`, `telegram`, …)', type: 'string' } },
       },
     },
   },

@@ -1,10 +1,11 @@
 import type { Router } from 'express';
 import type { Logger } from 'pino';
-import type { RingingCall } from '../contracts/live-event.js';
 import type { Channel, RawEventV1 } from '../contracts/raw-event.js';
 import type { Mapper } from '../contracts/lead-draft.js';
 import type { Store } from '../platform/store/store.port.js';
 import type { Metrics } from '../platform/telemetry/metrics.js';
+import type { ConnectorCheckpoints } from './contract/checkpoints.js';
+import type { ConnectorSignal } from './contract/connector-signal.js';
 
 /** One configured connector instance: `id` is unique in the config, `kind` picks the plugin. */
 export interface ConnectorConfig {
@@ -35,16 +36,19 @@ export interface ConnectorContext<C extends ConnectorConfig = ConnectorConfig> {
   /** Counts a rejected request (bad signature, bad body) in metrics under this connector. */
   reject(outcome: 'unauthorized' | 'invalid' | 'ignored' | 'spam'): void;
   logger: Logger;
-  /** For checkpoints and offsets (IMAP UIDs, Telegram offset). */
+  /** The store, for connector-owned tables (the telephony call tracker). Cursors belong in `checkpoints`. */
   store: Store;
+  /** Durable cursors of this connector (IMAP UIDs, Telegram offset); put one only after the publish resolved. */
+  checkpoints: ConnectorCheckpoints;
   /** The process's metrics, for connector-specific counters (e-mail ignored by reason). */
   metrics: Metrics;
+  /** `server.bodyLimitBytes`: every body an ingress reads is capped at this (larger gets 413). */
+  bodyLimitBytes: number;
   /**
-   * Reports the start of an inbound call, once its raw event is durable, so the gateway can push a
-   * `call.ringing` popup with the known caller. Returns at once and never throws (best effort); absent
-   * where no live stream is wired (plain app tests).
+   * Reports a connector-specific signal (a call ringing) once its raw event is durable. Returns at once and
+   * never throws (best effort); signals nobody handles are dropped.
    */
-  announceRinging?(call: RingingCall): void;
+  emit(signal: ConnectorSignal): void;
 }
 
 /** A running background ingress (IMAP IDLE loop, Telegram poller). */
@@ -56,7 +60,8 @@ export interface RunningIngress {
 }
 
 /**
- * A connector plugin: one folder under `connectors/`, one line in `connectors/registry.ts`.
+ * A connector plugin: one folder under `connectors/`, one line in `connectors/registry.ts`. Built with
+ * `defineConnector` (connectors/contract/define-connector.ts), which derives the config type from its spec.
  * The mapper is pure and runs in the normalizer; ingress runs in the gateway.
  */
 export interface ConnectorPlugin<C extends ConnectorConfig = ConnectorConfig> {
@@ -64,6 +69,8 @@ export interface ConnectorPlugin<C extends ConnectorConfig = ConnectorConfig> {
   channel: Channel;
   /** JSON Schema of this kind's instance config (including `id` and `kind`); checked at start. */
   configSchema: Record<string, unknown>;
+  /** Key paths of this kind's config holding credentials (redacted from logs). */
+  secretPaths?: readonly string[];
   mapper: Mapper;
   /** Webhook routes, mounted under `/v1/hooks/<connector id>`. */
   createRouter?(ctx: ConnectorContext<C>): Router;

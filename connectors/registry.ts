@@ -11,10 +11,10 @@ import { importConnector } from './import/import.connector.js';
  * gateway mounts its ingress and the normalizer runs its mapper from this map alone.
  */
 export const connectorPlugins: ReadonlyMap<string, ConnectorPlugin> = new Map<string, ConnectorPlugin>([
-  [formsConnector.kind, formsConnector as ConnectorPlugin],
-  [telegramConnector.kind, telegramConnector as ConnectorPlugin],
-  [whatsappConnector.kind, whatsappConnector as ConnectorPlugin],
-  [emailConnector.kind, emailConnector as ConnectorPlugin],
+  [formsConnector.kind, formsConnector],
+  [telegramConnector.kind, telegramConnector],
+  [whatsappConnector.kind, whatsappConnector],
+  [emailConnector.kind, emailConnector],
   [importConnector.kind, importConnector],
   ...telephonyConnectors.map((plugin): [string, ConnectorPlugin] => [plugin.kind, plugin]),
 ]);

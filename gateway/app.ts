@@ -2,9 +2,10 @@ import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { LeadgateError } from '../contracts/errors.js';
 import type { ConnectorConfig, ConnectorContext, ConnectorPlugin } from '../connectors/connector.port.js';
-import type { RingingCall } from '../contracts/live-event.js';
+import { createConnectorContext } from '../connectors/contract/connector-context.js';
+import type { SignalHandlers } from '../connectors/contract/connector-signal.js';
 import type { Bus } from '../platform/bus/bus.port.js';
-import { DEFAULT_BODY_LIMIT_BYTES, bodyLimit } from '../platform/http/body-reader.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from '../platform/http/body-reader.js';
 import { errorHandler, notFoundHandler } from '../platform/http/error-handler.js';
 import type { ExtraRouter } from '../platform/http/extra-router.js';
 import type { Store } from '../platform/store/store.port.js';
@@ -36,8 +37,8 @@ export interface GatewayDeps {
   readyProbeTimeoutMs?: number;
   /** True once a shutdown began: `/ready` turns 503 (health.routes.ts). */
   draining?: () => boolean;
-  /** Handed to connectors as `ctx.announceRinging` (the live stream's `call.ringing`). */
-  announceRinging?: (call: RingingCall) => void;
+  /** Handlers of the signals connectors raise with `ctx.emit` (the live stream's `call.ringing`). */
+  signals?: SignalHandlers;
   /** Content-hash dedupe of id-less requests: same body within this many minutes of its first receipt collapses. */
   retryWindowMinutes?: number;
   /** Serves the operator console at `/console` with its admin reads and the reaction report (docs/console.md). */
@@ -107,15 +108,15 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     }
     configs.set(config.id, config);
     const connectorLogger = logger.child({ connector: config.id, kind: plugin.kind });
-    const ctx: ConnectorContext = {
+    const ctx = createConnectorContext({
       config,
       ingest: createIngest({ plugin, config, bus, metrics, logger: connectorLogger, rawKey }),
-      reject: (outcome) => metrics.eventsReceived.inc({ connector: config.id, outcome }),
       logger: connectorLogger,
       store,
       metrics,
-      ...(deps.announceRinging ? { announceRinging: deps.announceRinging } : {}),
-    };
+      bodyLimitBytes: limit,
+      ...(deps.signals ? { signals: deps.signals } : {}),
+    });
     if (plugin.createRouter) hooks.push({ id: config.id, router: plugin.createRouter(ctx) });
     if (plugin.start) background.push({ plugin, ctx });
   }
@@ -124,7 +125,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   app.use(createHealthRouter({ bus, store, metrics, ingressHealth: ingresses.health, probeTimeoutMs: deps.readyProbeTimeoutMs, ...(deps.metricsAccess !== undefined ? { metricsAccess: deps.metricsAccess } : {}), ...(deps.draining ? { draining: deps.draining } : {}) }));
 
   for (const { id, router } of hooks) {
-    app.use(`/v1/hooks/${id}`, stampRequestTime(), bodyLimit(limit), router);
+    app.use(`/v1/hooks/${id}`, stampRequestTime(), router);
   }
   app.use('/v1/hooks/:connectorId', (req, _res, next) => {
     const id = String(req.params.connectorId);

@@ -1,4 +1,4 @@
-import type { Store } from '../../platform/store/store.port.js';
+import type { ConnectorCheckpoints } from '../contract/checkpoints.js';
 
 /** Where reading a folder resumes: UIDs are only meaningful together with their UIDVALIDITY. */
 export interface Checkpoint {
@@ -6,33 +6,23 @@ export interface Checkpoint {
   lastUid: number;
 }
 
+/** The checkpoint key of one folder in `ctx.checkpoints` (migration 013 copied the old per-folder rows under it). */
+export const folderKey = (folder: string): string => `imap:${folder}`;
+
 /**
- * The per-folder IMAP cursor in `email_checkpoints` (migration 004). `save` is called only after the
- * message's raw event is durable, and only ever moves forward within one UIDVALIDITY, so a late writer
- * (a stopped worker finishing its last message) cannot move a cursor back.
+ * The per-folder IMAP cursor over `ctx.checkpoints`. `save` is called only after the message's raw event
+ * is durable, and only ever moves forward within one UIDVALIDITY (the epoch), so a late writer (a stopped
+ * worker finishing its last message) cannot move a cursor back.
  */
 export class CheckpointStore {
-  constructor(
-    private readonly store: Store,
-    private readonly connectorId: string,
-  ) {}
+  constructor(private readonly checkpoints: ConnectorCheckpoints) {}
 
   async load(folder: string): Promise<Checkpoint | undefined> {
-    const rows = await this.store.query<{ uid_validity: string | number; last_uid: string | number }>(
-      'select uid_validity, last_uid from email_checkpoints where connector_id = $1 and folder = $2',
-      [this.connectorId, folder],
-    );
-    const row = rows[0];
-    if (!row) return undefined;
-    return { uidValidity: BigInt(row.uid_validity), lastUid: Number(row.last_uid) };
+    const cp = await this.checkpoints.get(folderKey(folder));
+    return cp ? { uidValidity: BigInt(cp.epoch), lastUid: cp.position } : undefined;
   }
 
   async save(folder: string, checkpoint: Checkpoint): Promise<void> {
-    await this.store.query(
-      `insert into email_checkpoints (connector_id, folder, uid_validity, last_uid, updated_at) values ($1, $2, $3, $4, now())
-       on conflict (connector_id, folder) do update set uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, updated_at = now()
-       where email_checkpoints.uid_validity <> excluded.uid_validity or email_checkpoints.last_uid < excluded.last_uid`,
-      [this.connectorId, folder, checkpoint.uidValidity.toString(), checkpoint.lastUid],
-    );
+    await this.checkpoints.put(folderKey(folder), { epoch: checkpoint.uidValidity.toString(), position: checkpoint.lastUid }, 'forward');
   }
 }

@@ -1,18 +1,17 @@
-import type { ConnectorPlugin } from '../connector.port.js';
-import { emailConfigSchema, type EmailConfig } from './email.config.js';
+import { defineConnector } from '../contract/define-connector.js';
+import { emailConfigSpec } from './email.config.js';
 import { startEmailIngress } from './email.ingress.js';
 import { mapEmail } from './email.mapping.js';
 
 /**
  * E-mail over IMAP: one instance per mailbox. A background ingress reads each watched folder (IDLE, or
- * polling), publishes a compact parsed form of every message and checkpoints its UID only after the
- * publish is durable. The mapper (normalizer) turns it into a lead or ignores it (bounces, auto-replies,
- * bulk and internal mail). See connectors/email/README.md.
+ * polling), publishes a compact parsed form of every message and checkpoints its UID (`ctx.checkpoints`)
+ * only after the publish is durable. The mapper (normalizer) turns it into a lead or ignores it (bounces,
+ * auto-replies, bulk and internal mail). See connectors/email/README.md.
  */
-export const emailConnector: ConnectorPlugin<EmailConfig> = {
-  kind: 'email',
+export const emailConnector = defineConnector({
   channel: 'email',
-  configSchema: emailConfigSchema,
+  config: emailConfigSpec,
   mapper: mapEmail,
   start: (ctx) => startEmailIngress(ctx),
-};
+});

@@ -43,7 +43,7 @@ export async function startEmailIngress(ctx: ConnectorContext<EmailConfig>, opti
     metrics?.connectorHealthy.set({ connector: config.id }, 0);
     controller.abort();
   });
-  const checkpoints = new CheckpointStore(ctx.store, config.id);
+  const checkpoints = new CheckpointStore(ctx.checkpoints);
   const onIgnored = (code: EmailIgnoreCode): void => {
     metrics?.emailIgnored.inc({ connector: config.id, reason: code });
   };

@@ -105,7 +105,7 @@ export function createFormsRouter(ctx: ConnectorContext<FormsConfig>): Router {
     let providerEventId: string | undefined;
     try {
       const auth = checkToken(req, config);
-      body = await readBody(req, config.fallbackCharset ? { fallbackCharset: config.fallbackCharset } : {});
+      body = await readBody(req, { limitBytes: ctx.bodyLimitBytes, ...(config.fallbackCharset ? { fallbackCharset: config.fallbackCharset } : {}) });
       if (auth === 'needs-signature') checkSignature(req, config, body);
       if (body.format === 'json') assertJsonFieldTypes(body.fields);
       providerEventId = providerEventIdOf(req, body.fields);

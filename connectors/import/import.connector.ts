@@ -1,5 +1,5 @@
 import type { LeadDraft, MapResult, MapperInput } from '../../contracts/lead-draft.js';
-import type { ConnectorPlugin } from '../connector.port.js';
+import { connectorConfig, defineConnector } from '../contract/define-connector.js';
 
 /**
  * One historical lead as `leadgate import` publishes it (bin/import/): the row already read and mapped from
@@ -44,9 +44,9 @@ export function mapImportRow(input: MapperInput): MapResult {
  * Historical leads from files (`leadgate import`): no ingress, only a mapper, so imported rows take the
  * same normalizer path as live traffic. The channel is the row's; `form` when the file does not say.
  */
-export const importConnector: ConnectorPlugin = {
-  kind: 'import',
+export const importConnector = defineConnector({
   channel: 'form',
-  configSchema: { type: 'object' },
+  // Import rows carry whatever the CLI names them; no instance config is read.
+  config: connectorConfig('import', {}, { additionalProperties: true }),
   mapper: mapImportRow,
-};
+});

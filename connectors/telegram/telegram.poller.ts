@@ -84,7 +84,7 @@ export function startPolling(ctx: ConnectorContext<TelegramConfig>, runtime: Tel
   const loop = async (): Promise<void> => {
     // getUpdates answers 409 while a webhook is set, and the library does not remove it for us.
     await guarded('deleteWebhook', () => api.deleteWebhook({}, signal));
-    let offset = await guarded('load offset', () => loadOffset(ctx.store, config.id));
+    let offset = await guarded('load offset', () => loadOffset(ctx.checkpoints));
     while (!signal.aborted) {
       const updates = await guarded('getUpdates', async () => {
         if (webhookInTheWay) {
@@ -100,7 +100,7 @@ export function startPolling(ctx: ConnectorContext<TelegramConfig>, runtime: Tel
         if (signal.aborted) return;
         await publish(update);
         const next = update.update_id + 1;
-        await guarded('save offset', () => saveOffset(ctx.store, config.id, next));
+        await guarded('save offset', () => saveOffset(ctx.checkpoints, next));
         offset = next;
       }
     }

@@ -20,8 +20,8 @@ function checkSecret(req: Request, secret: string): void {
   }
 }
 
-async function readUpdate(req: Request): Promise<Update> {
-  const body = await readBody(req);
+async function readUpdate(req: Request, limitBytes: number): Promise<Update> {
+  const body = await readBody(req, { limitBytes });
   if (body.format !== 'json') {
     throw new LeadgateError('UNSUPPORTED_MEDIA_TYPE', 'Telegram updates are JSON', { details: { mediaType: body.mediaType, accepted: ['application/json'] } });
   }
@@ -46,7 +46,7 @@ export function createTelegramRouter(ctx: ConnectorContext<TelegramConfig>): Rou
     let update: Update;
     try {
       checkSecret(req, config.secretToken);
-      update = await readUpdate(req);
+      update = await readUpdate(req, ctx.bodyLimitBytes);
     } catch (err) {
       if (isLeadgateError(err) && err.status < 500) ctx.reject(err.code === 'UNAUTHORIZED' ? 'unauthorized' : 'invalid');
       throw err;

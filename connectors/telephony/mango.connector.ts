@@ -1,35 +1,23 @@
 import { Router } from 'express';
-import type { ConnectorContext, ConnectorPlugin, RunningIngress } from '../connector.port.js';
+import type { ConnectorContext, RunningIngress } from '../connector.port.js';
 import { readBody } from '../../platform/http/body-reader.js';
 import { createCallSweeper } from './call.sweeper.js';
 import { extractMangoCall, MANGO_CALL_ROUTE, MANGO_SUMMARY_ROUTE, mapMangoEvent, parseMangoJson } from './mango.mapping.js';
 import { verifyMangoSign } from './mango.signature.js';
-import { connectorIdSchema, DEFAULT_SWEEP_TIMEOUT_SECONDS, sweeperSchema, type TelephonyConfig } from './telephony.config.js';
+import { DEFAULT_SWEEP_TIMEOUT_SECONDS, sweeperField } from './telephony.config.js';
+import { field } from '../contract/config-spec.js';
+import { connectorConfig, defineConnector, type ConfigOf } from '../contract/define-connector.js';
 import { acceptCallEvent, counted, fieldText, invalid, type CallEvent } from './telephony.ingress.js';
 import { textOf, type TelephonyPayload } from './call.model.js';
 
 /** A Mango Office VPBX instance: the API key and salt from the VPBX "API integration" page. */
-export interface MangoConfig extends TelephonyConfig {
-  kind: 'mango';
-  /** `vpbx_api_key`: must equal the field Mango sends. */
-  apiKey: string;
-  /** `vpbx_api_salt` ("подпись"): never sent, only hashed into `sign`. */
-  apiSalt: string;
-}
+export const mangoConfigSpec = connectorConfig('mango', {
+  apiKey: field.string({ description: '`vpbx_api_key`: must equal the field Mango sends', required: true, minLength: 8, maxLength: 256, secret: true }),
+  apiSalt: field.string({ description: '`vpbx_api_salt` ("подпись"): never sent, only hashed into `sign`', required: true, minLength: 8, maxLength: 256, secret: true }),
+  sweeper: sweeperField(DEFAULT_SWEEP_TIMEOUT_SECONDS),
+});
 
-export const mangoConfigSchema = {
-  $id: 'leadgate/connectors/mango/config',
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'kind', 'apiKey', 'apiSalt'],
-  properties: {
-    id: connectorIdSchema,
-    kind: { const: 'mango' },
-    apiKey: { type: 'string', minLength: 8, maxLength: 256 },
-    apiSalt: { type: 'string', minLength: 8, maxLength: 256 },
-    sweeper: sweeperSchema(DEFAULT_SWEEP_TIMEOUT_SECONDS),
-  },
-} as const;
+export type MangoConfig = ConfigOf<typeof mangoConfigSpec>;
 
 /** Maps the `json` of a verified Mango event to the event to publish; legs are tracked, summaries close. */
 function mangoEvent(route: string, json: string): CallEvent {
@@ -59,7 +47,7 @@ export function createMangoRouter(ctx: ConnectorContext<MangoConfig>): Router {
   const router = Router();
   const handle = (route: string) =>
     counted(ctx, async (req, res) => {
-      const body = await readBody(req);
+      const body = await readBody(req, { limitBytes: ctx.bodyLimitBytes });
       const fields = body.fields;
       // The json string goes to the hash exactly as decoded from the form, before anything parses it.
       const json = fieldText(fields, 'json') ?? '';
@@ -81,11 +69,10 @@ export function createMangoRouter(ctx: ConnectorContext<MangoConfig>): Router {
 }
 
 /** Mango Office VPBX realtime events: legs on `/events/call`, the final summary on `/events/summary`. */
-export const mangoConnector: ConnectorPlugin<MangoConfig> = {
-  kind: 'mango',
+export const mangoConnector = defineConnector({
   channel: 'call',
-  configSchema: mangoConfigSchema,
+  config: mangoConfigSpec,
   mapper: mapMangoEvent,
   createRouter: createMangoRouter,
   start: async (ctx): Promise<RunningIngress> => createCallSweeper(ctx),
-};
+});

@@ -1,38 +1,28 @@
 import { Router, type Request } from 'express';
 import { readBody } from '../../platform/http/body-reader.js';
-import type { ConnectorContext, ConnectorPlugin, RunningIngress } from '../connector.port.js';
+import type { ConnectorContext, RunningIngress } from '../connector.port.js';
 import type { TelephonyPayload } from './call.model.js';
 import { createCallSweeper } from './call.sweeper.js';
 import { SIPUNI_EVENTS, mapSipuniEvent } from './sipuni.mapping.js';
-import { connectorIdSchema, DEFAULT_SWEEP_TIMEOUT_SECONDS, secretSchema, sweeperSchema, type TelephonyConfig } from './telephony.config.js';
+import { DEFAULT_SWEEP_TIMEOUT_SECONDS, secretLength, sweeperField } from './telephony.config.js';
+import { field } from '../contract/config-spec.js';
+import { connectorConfig, defineConnector, type ConfigOf } from '../contract/define-connector.js';
 import { acceptCallEvent, checkToken, counted, fieldText, requireText, type CallEvent } from './telephony.ingress.js';
 
 /** A Sipuni account. Sipuni signs nothing, so the webhook URL carries a token. */
-export interface SipuniConfig extends TelephonyConfig {
-  kind: 'sipuni';
-  /** Put in the URL as `?token=…` (or header `X-Leadgate-Token`). */
-  secret: string;
-}
+export const sipuniConfigSpec = connectorConfig('sipuni', {
+  secret: field.string({ description: 'put in the URL as `?token=…` (or header `X-Leadgate-Token`)', required: true, ...secretLength, secret: true }),
+  sweeper: sweeperField(DEFAULT_SWEEP_TIMEOUT_SECONDS),
+});
 
-export const sipuniConfigSchema = {
-  $id: 'leadgate/connectors/sipuni/config',
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'kind', 'secret'],
-  properties: {
-    id: connectorIdSchema,
-    kind: { const: 'sipuni' },
-    secret: secretSchema,
-    sweeper: sweeperSchema(DEFAULT_SWEEP_TIMEOUT_SECONDS),
-  },
-} as const;
+export type SipuniConfig = ConfigOf<typeof sipuniConfigSpec>;
 
 /** Sipuni's required answer: anything else and it "may suspend sending". */
 const SUCCESS = { success: true } as const;
 
 /** GET carries the fields in the query, POST in the body; the token never reaches the raw event. */
-async function readFields(req: Request): Promise<Record<string, unknown>> {
-  const fields: Record<string, unknown> = req.method === 'GET' ? { ...(req.query as Record<string, unknown>) } : (await readBody(req)).fields;
+async function readFields(req: Request, limitBytes: number): Promise<Record<string, unknown>> {
+  const fields: Record<string, unknown> = req.method === 'GET' ? { ...(req.query as Record<string, unknown>) } : (await readBody(req, { limitBytes })).fields;
   const { token: _token, ...rest } = fields;
   return rest;
 }
@@ -58,7 +48,7 @@ export function createSipuniRouter(ctx: ConnectorContext<SipuniConfig>): Router 
   const router = Router();
   const handle = counted(ctx, async (req, res) => {
     checkToken(req, ctx.config.secret);
-    const fields = await readFields(req);
+    const fields = await readFields(req, ctx.bodyLimitBytes);
     await acceptCallEvent(ctx, req, sipuniEvent(fields));
     res.status(200).json(SUCCESS);
   });
@@ -71,11 +61,10 @@ export function createSipuniRouter(ctx: ConnectorContext<SipuniConfig>): Router 
  * Sipuni call events (GET or POST). Starts can arrive twice and ends may never arrive: duplicates share
  * a raw-event key, and the sweeper closes calls left open past `sweeper.timeoutSeconds`.
  */
-export const sipuniConnector: ConnectorPlugin<SipuniConfig> = {
-  kind: 'sipuni',
+export const sipuniConnector = defineConnector({
   channel: 'call',
-  configSchema: sipuniConfigSchema,
+  config: sipuniConfigSpec,
   mapper: mapSipuniEvent,
   createRouter: createSipuniRouter,
   start: async (ctx): Promise<RunningIngress> => createCallSweeper(ctx),
-};
+});

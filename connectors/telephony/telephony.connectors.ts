@@ -5,9 +5,4 @@ import { sipuniConnector } from './sipuni.connector.js';
 import { zadarmaConnector } from './zadarma.connector.js';
 
 /** Every telephony kind, for the registry: one call model, one lifecycle, one mapper shape. */
-export const telephonyConnectors: readonly ConnectorPlugin[] = [
-  mangoConnector as unknown as ConnectorPlugin,
-  zadarmaConnector as unknown as ConnectorPlugin,
-  sipuniConnector as unknown as ConnectorPlugin,
-  callWebhookConnector as unknown as ConnectorPlugin,
-];
+export const telephonyConnectors: readonly ConnectorPlugin[] = [mangoConnector, zadarmaConnector, sipuniConnector, callWebhookConnector];

@@ -76,9 +76,9 @@ export async function acceptCallEvent(ctx: ConnectorContext<TelephonyConfig>, re
     channel: 'call',
   });
   // Only now that the event is durable: a popup for a call the provider will have to resend is noise.
-  if (event.phase === 'start' && ctx.announceRinging) {
-    const ringing = ringingOf(ctx.config.id, event.payload, receivedAt);
-    if (ringing) ctx.announceRinging(ringing);
+  if (event.phase === 'start') {
+    const call = ringingOf(ctx.config.id, event.payload, receivedAt);
+    if (call) ctx.emit({ type: 'call.ringing', call });
   }
   if (ctx.config.sweeper.timeoutSeconds > 0 && event.phase !== 'other') {
     try {

@@ -1,36 +1,24 @@
 import { Router, type Request } from 'express';
 import { LeadgateError } from '../../contracts/errors.js';
-import { DEFAULT_BODY_LIMIT_BYTES, parseBody, parseContentType, readRawBody } from '../../platform/http/body-reader.js';
-import type { ConnectorContext, ConnectorPlugin, RunningIngress } from '../connector.port.js';
+import { parseBody, parseContentType, readRawBody } from '../../platform/http/body-reader.js';
+import type { ConnectorContext, RunningIngress } from '../connector.port.js';
 import type { TelephonyPayload } from './call.model.js';
 import { createCallSweeper } from './call.sweeper.js';
-import { connectorIdSchema, DEFAULT_SWEEP_TIMEOUT_SECONDS, sweeperSchema, timeZoneSchema, assertTimeZone, type TelephonyConfig } from './telephony.config.js';
+import { DEFAULT_SWEEP_TIMEOUT_SECONDS, sweeperField, timeZoneField, assertTimeZone } from './telephony.config.js';
+import { field } from '../contract/config-spec.js';
+import { connectorConfig, defineConnector, type ConfigOf } from '../contract/define-connector.js';
 import { acceptCallEvent, counted, fieldText, invalid, requireText, unauthorized, type CallEvent } from './telephony.ingress.js';
 import { isZadarmaCallEvent, mapZadarmaEvent } from './zadarma.mapping.js';
 import { verifyZadarmaSignature, zadarmaSignedString } from './zadarma.signature.js';
 
 /** A Zadarma account: the API secret from "Settings → API and integrations". */
-export interface ZadarmaConfig extends TelephonyConfig {
-  kind: 'zadarma';
-  /** The API secret that keys the `Signature` header's HMAC-SHA1. */
-  apiSecret: string;
-  /** Zone of the account's `call_start` wall-clock times (IANA name or `+03:00`). */
-  timeZone: string;
-}
+export const zadarmaConfigSpec = connectorConfig('zadarma', {
+  apiSecret: field.string({ description: 'the API secret that keys the `Signature` header\'s HMAC-SHA1', required: true, minLength: 8, maxLength: 256, secret: true }),
+  timeZone: timeZoneField('zone of the account\'s `call_start` wall-clock times (IANA name or `+03:00`)'),
+  sweeper: sweeperField(DEFAULT_SWEEP_TIMEOUT_SECONDS),
+});
 
-export const zadarmaConfigSchema = {
-  $id: 'leadgate/connectors/zadarma/config',
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'kind', 'apiSecret'],
-  properties: {
-    id: connectorIdSchema,
-    kind: { const: 'zadarma' },
-    apiSecret: { type: 'string', minLength: 8, maxLength: 256 },
-    timeZone: timeZoneSchema,
-    sweeper: sweeperSchema(DEFAULT_SWEEP_TIMEOUT_SECONDS),
-  },
-} as const;
+export type ZadarmaConfig = ConfigOf<typeof zadarmaConfigSpec>;
 
 // zd_echo is a random token; anything else is refused rather than reflected back.
 const echoPattern = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -40,8 +28,8 @@ const STRING_FIELDS = ['event', 'pbx_call_id', 'caller_id', 'called_did', 'desti
  * Reads urlencoded or multipart fields. Some Zadarma multipart bodies use a boundary two dashes longer than
  * the header declares; when parsing with the declared one fails, the boundary of the body's first line is used.
  */
-async function readFields(req: Request): Promise<Record<string, unknown>> {
-  const raw = await readRawBody(req, DEFAULT_BODY_LIMIT_BYTES);
+async function readFields(req: Request, limitBytes: number): Promise<Record<string, unknown>> {
+  const raw = await readRawBody(req, limitBytes);
   const header = req.get('content-type');
   try {
     return (await parseBody(raw, header)).fields;
@@ -82,7 +70,7 @@ export function createZadarmaRouter(ctx: ConnectorContext<ZadarmaConfig>): Route
   router.post(
     '/',
     counted(ctx, async (req, res) => {
-      const fields = await readFields(req);
+      const fields = await readFields(req, ctx.bodyLimitBytes);
       const strings: Record<string, string | undefined> = {};
       for (const name of STRING_FIELDS) strings[name] = fieldText(fields, name);
       const event = strings.event ?? '';
@@ -106,12 +94,11 @@ export function createZadarmaRouter(ctx: ConnectorContext<ZadarmaConfig>): Route
 }
 
 /** Zadarma PBX notifications: one URL for NOTIFY_START/ANSWER/END and NOTIFY_OUT_START/OUT_END. */
-export const zadarmaConnector: ConnectorPlugin<ZadarmaConfig> = {
-  kind: 'zadarma',
+export const zadarmaConnector = defineConnector({
   channel: 'call',
-  configSchema: zadarmaConfigSchema,
+  config: zadarmaConfigSpec,
   mapper: mapZadarmaEvent,
   createRouter: createZadarmaRouter,
   start: async (ctx): Promise<RunningIngress> => createCallSweeper(ctx),
-};
+});
 

@@ -1,5 +1,5 @@
-import type { ConnectorPlugin } from '../connector.port.js';
-import { whatsappConfigSchema, type WhatsAppConfig } from './whatsapp.config.js';
+import { defineConnector } from '../contract/define-connector.js';
+import { whatsappConfigSpec } from './whatsapp.config.js';
 import { createWhatsAppRouter } from './whatsapp.ingress.js';
 import { mapWhatsAppMessage } from './whatsapp.mapping.js';
 
@@ -8,10 +8,9 @@ import { mapWhatsAppMessage } from './whatsapp.mapping.js';
  * token, POSTs signed with the app secret (`X-Hub-Signature-256` over the raw body), one raw event per
  * message keyed by its `wamid`. Status callbacks and other numbers' traffic are answered 200 and ignored.
  */
-export const whatsappConnector: ConnectorPlugin<WhatsAppConfig> = {
-  kind: 'whatsapp',
+export const whatsappConnector = defineConnector({
   channel: 'whatsapp',
-  configSchema: whatsappConfigSchema,
+  config: whatsappConfigSpec,
   mapper: mapWhatsAppMessage,
   createRouter: createWhatsAppRouter,
-};
+});

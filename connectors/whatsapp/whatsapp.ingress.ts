@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { LeadgateError, isLeadgateError } from '../../contracts/errors.js';
 import type { ConnectorContext } from '../connector.port.js';
-import { DEFAULT_BODY_LIMIT_BYTES, parseBody, readRawBody } from '../../platform/http/body-reader.js';
+import { parseBody, readRawBody } from '../../platform/http/body-reader.js';
 import { requestMeta } from '../../platform/http/request-meta.js';
 import { safeEqual, verifyHmac } from '../../platform/http/signatures.js';
 import type { WhatsAppConfig } from './whatsapp.config.js';
@@ -18,13 +18,13 @@ function queryString(req: Request, name: string): string | undefined {
  * Reads the exact bytes, checks Meta's signature over them, and only then parses. Meta signs the body
  * as it sent it (non-ASCII escaped as `\u0436`); any re-serialisation of the parsed JSON would differ.
  */
-async function readSignedBody(req: Request, appSecret: string): Promise<WaBody> {
+async function readSignedBody(req: Request, appSecret: string, limitBytes: number): Promise<WaBody> {
   const encoding = (req.get('content-encoding') ?? 'identity').toLowerCase();
   if (encoding !== 'identity') {
     req.resume();
     throw new LeadgateError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${encoding}" is not accepted`, { details: { encoding } });
   }
-  const raw = await readRawBody(req, DEFAULT_BODY_LIMIT_BYTES);
+  const raw = await readRawBody(req, limitBytes);
   const signature = req.get(SIGNATURE_HEADER);
   if (!verifyHmac({ secret: appSecret, data: raw, signature, prefix: 'sha256=' })) {
     const reason = signature ? 'bad_signature' : 'missing_signature';
@@ -62,7 +62,7 @@ export function createWhatsAppRouter(ctx: ConnectorContext<WhatsAppConfig>): Rou
   router.post('/', async (req, res) => {
     let body: WaBody;
     try {
-      body = await readSignedBody(req, config.appSecret);
+      body = await readSignedBody(req, config.appSecret, ctx.bodyLimitBytes);
     } catch (err) {
       if (isLeadgateError(err) && err.status < 500) ctx.reject(err.code === 'UNAUTHORIZED' ? 'unauthorized' : 'invalid');
       throw err;

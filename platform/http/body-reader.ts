@@ -177,25 +177,19 @@ export async function parseBody(raw: Buffer, contentTypeHeader: string | undefin
 
 export const acceptedMediaTypes = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'] as const;
 
-const bodyLimits = new WeakMap<IncomingMessage, number>();
 const bodies = new WeakMap<IncomingMessage, Promise<ParsedBody>>();
 
 /**
- * Records the gateway's size limit for requests under this middleware. Reading stays lazy so a connector
- * can refuse a bad token or origin before spending anything on the body.
- */
-export function bodyLimit(limitBytes: number): RequestHandler {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    bodyLimits.set(req, limitBytes);
-    next();
-  };
-}
-
-/**
- * Reads and parses the request body once; later calls for the same request share the result. `options`
+ * Reads and parses the request body once, refusing more than `options.limitBytes` (413); later calls for the same
+ * request share the result. `options`
  * carries the connector's charset fallback and counts only on the first call.
  */
-export function readBody(req: IncomingMessage, options: FormCharsetOptions = {}): Promise<ParsedBody> {
+/** How `readBody` reads: the size cap (default 256 KiB; connectors pass `ctx.bodyLimitBytes`) and the charset fallback. */
+export interface ReadBodyOptions extends FormCharsetOptions {
+  limitBytes?: number;
+}
+
+export function readBody(req: IncomingMessage, options: ReadBodyOptions = {}): Promise<ParsedBody> {
   let body = bodies.get(req);
   if (!body) {
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
@@ -204,7 +198,7 @@ export function readBody(req: IncomingMessage, options: FormCharsetOptions = {})
       req.resume();
       body = Promise.reject(new LeadgateError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${encoding}" is not accepted`, { details: { encoding } }));
     } else {
-      body = readRawBody(req, bodyLimits.get(req) ?? DEFAULT_BODY_LIMIT_BYTES).then((raw) => parseBody(raw, req.headers['content-type'], options));
+      body = readRawBody(req, options.limitBytes ?? DEFAULT_BODY_LIMIT_BYTES).then((raw) => parseBody(raw, req.headers['content-type'], options));
     }
     bodies.set(req, body);
   }

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { createConnectorContext } from '../../connectors/contract/connector-context.js';
 import { Topics } from '../../contracts/topics.js';
 import type { MapResult } from '../../contracts/lead-draft.js';
 import type { RawEventV1 } from '../../contracts/raw-event.js';
@@ -42,7 +43,7 @@ afterAll(async () => {
 function setUp(plugin: ConnectorPlugin, config: ConnectorConfig & TelephonyConfig): { gw: TestGateway; sweepOnce: (now: Date) => Promise<number>; mapped: () => MapResult[] } {
   const gw = buildTestGateway([{ plugin, config }], { store });
   const metrics = new Metrics({ defaultMetrics: false });
-  const ctx: ConnectorContext<TelephonyConfig> = { config, ingest: createIngest({ plugin, config, bus: gw.bus, metrics, logger }), reject: () => undefined, logger, store, metrics };
+  const ctx = createConnectorContext<TelephonyConfig>({ config, ingest: createIngest({ plugin, config, bus: gw.bus, metrics, logger }), reject: () => undefined, logger, store, metrics });
   const running = createCallSweeper(ctx);
   sweepers.push(running);
   const mapped = (): MapResult[] =>
@@ -55,7 +56,7 @@ function setUp(plugin: ConnectorPlugin, config: ConnectorConfig & TelephonyConfi
 
 describe('Mango', () => {
   const creds = { apiKey: 'mango-key-sweeper', apiSalt: 'mango-salt-sweeper' };
-  const plugin = mangoConnector as unknown as ConnectorPlugin;
+  const plugin = mangoConnector;
   const post = (gw: TestGateway, id: string, data: Record<string, unknown>) => {
     const json = JSON.stringify(data);
     const body = new URLSearchParams({ vpbx_api_key: creds.apiKey, sign: mangoSign(creds.apiKey, json, creds.apiSalt), json }).toString();
@@ -101,7 +102,7 @@ describe('Mango', () => {
 
 describe('Zadarma', () => {
   const secret = 'zadarma-secret-sweeper';
-  const plugin = zadarmaConnector as unknown as ConnectorPlugin;
+  const plugin = zadarmaConnector;
 
   it('an outbound call whose end never came is closed but makes no lead', async () => {
     const { gw, sweepOnce, mapped } = setUp(plugin, { id: 'zd-out', kind: 'zadarma', apiSecret: secret, timeZone: 'Europe/Moscow', sweeper } as ConnectorConfig & TelephonyConfig);
@@ -116,7 +117,7 @@ describe('Zadarma', () => {
 
 describe('Sipuni', () => {
   const secret = 'sipuni-token-sweeper-0123';
-  const plugin = sipuniConnector as unknown as ConnectorPlugin;
+  const plugin = sipuniConnector;
 
   it('a start repeated a second later keeps the first start time exactly', async () => {
     const { gw, sweepOnce, mapped } = setUp(plugin, { id: 'sip-dup', kind: 'sipuni', secret, sweeper } as ConnectorConfig & TelephonyConfig);

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnectorContext } from '../../connectors/contract/connector-context.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,7 +97,7 @@ async function harness(overrides: Partial<EmailConfig> = {}): Promise<Harness> {
     config,
     async start(wrap) {
       const ingest = createIngest({ plugin: emailConnector, config, bus, metrics, logger });
-      const ctx: ConnectorContext<EmailConfig> = { config, ingest: wrap ? wrap(ingest) : ingest, reject: () => undefined, logger, store, metrics };
+      const ctx = createConnectorContext<EmailConfig>({ config, ingest: wrap ? wrap(ingest) : ingest, reject: () => undefined, logger, store, metrics });
       const ingress = await startEmailIngress(ctx, { metrics });
       running.push(ingress);
       return ingress;
@@ -104,7 +105,7 @@ async function harness(overrides: Partial<EmailConfig> = {}): Promise<Harness> {
     events: () => bus.on(Topics.raw).map((r) => r.value as RawEventV1),
     async checkpoint(folder = 'INBOX') {
       const rows = await store.query<{ uid_validity: string; last_uid: string }>(
-        'select uid_validity::text, last_uid::text from email_checkpoints where connector_id = $1 and folder = $2',
+        "select epoch as uid_validity, position::text as last_uid from connector_checkpoints where connector_id = $1 and key = 'imap:' || $2",
         [id, folder],
       );
       return rows[0];
@@ -266,7 +267,7 @@ describe('e-mail connector on a real Dovecot', () => {
     const h = await harness({ authFailureLimit: 3 });
     const bad = prepareConnectorConfig(emailConnector, { ...h.config, password: 'wrong-password' }) as Readonly<EmailConfig>;
     const logger = pino({ level: 'silent' });
-    const ctx: ConnectorContext<EmailConfig> = { config: bad, ingest: createIngest({ plugin: emailConnector, config: bad, bus: h.bus, metrics: h.metrics, logger }), reject: () => undefined, logger, store, metrics: h.metrics };
+    const ctx = createConnectorContext<EmailConfig>({ config: bad, ingest: createIngest({ plugin: emailConnector, config: bad, bus: h.bus, metrics: h.metrics, logger }), reject: () => undefined, logger, store, metrics: h.metrics });
     // addUser may itself have retried a login while Dovecot picked up the new passwd-file.
     const failuresBefore = dovecot.authFailures(h.user);
     const ingress = await startEmailIngress(ctx, { metrics: h.metrics });

@@ -6,7 +6,7 @@ import { buildTestGateway, sendHook, type HookRequest } from '../support/connect
 
 const token = 'tilda-token-0123456789';
 const hmacSecret = 'site-backend-hmac-key-0123';
-const plugin = formsConnector as unknown as ConnectorPlugin;
+const plugin = formsConnector;
 const json = { 'Content-Type': 'application/json' };
 const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 

@@ -8,7 +8,7 @@ import { canonicalJson } from '../../gateway/ingest.js';
 import { buildTestGateway, sendHook } from '../support/connector-conformance.js';
 
 const token = 'tilda-token-0123456789';
-const plugin = formsConnector as unknown as ConnectorPlugin;
+const plugin = formsConnector;
 const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const json = { 'Content-Type': 'application/json' };
 

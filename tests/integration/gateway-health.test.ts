@@ -6,7 +6,7 @@ import { formsConnector } from '../../connectors/forms/forms.connector.js';
 import { connectorPlugins } from '../../connectors/registry.js';
 import { buildTestGateway, sendHook } from '../support/connector-conformance.js';
 
-const forms = formsConnector as unknown as ConnectorPlugin;
+const forms = formsConnector;
 
 /** A background connector whose health the test controls, counting its starts and stops. */
 function pollerPlugin(state: { healthy: boolean; starts: number; stops: number }): ConnectorPlugin {

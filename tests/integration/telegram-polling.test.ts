@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createCheckpoints } from '../../connectors/contract/checkpoints.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -31,7 +32,7 @@ function textUpdate(updateId: number, text = `message ${updateId}`): Record<stri
 
 async function startGateway(extra: Partial<TelegramConfig> = {}): Promise<GatewayApp> {
   const config: TelegramConfig = { id: 'poll-bot', kind: 'telegram', botToken, apiRoot: api.url, pollTimeoutSec: 1, unregisterOnStop: true, ...extra };
-  const gw = createGatewayApp({ connectors: [{ plugin: telegramConnector as unknown as ConnectorPlugin, config }], bus, store, metrics: new Metrics({ defaultMetrics: false }), logger });
+  const gw = createGatewayApp({ connectors: [{ plugin: telegramConnector, config }], bus, store, metrics: new Metrics({ defaultMetrics: false }), logger });
   gateways.push(gw);
   await gw.start();
   return gw;
@@ -50,7 +51,7 @@ afterAll(async () => {
 beforeEach(async () => {
   api = await startTelegramBotApiStub({ token: botToken, maxWaitMs: 200 });
   bus = new RecordingBus();
-  await store.query('delete from telegram_offsets');
+  await store.query('delete from connector_checkpoints');
 });
 afterEach(async () => {
   bus.release();
@@ -69,7 +70,7 @@ describe('telegram polling', () => {
     expect(methods[0]).toBe('deleteWebhook');
     expect(methods).not.toContain('setWebhook');
     await waitFor(() => api.callsOf('getUpdates').some((c) => c.params.offset === 103));
-    expect(await loadOffset(store, 'poll-bot')).toBe(103);
+    expect(await loadOffset(createCheckpoints(store, 'poll-bot'))).toBe(103);
     expect(gw.health()['poll-bot']).toEqual({ healthy: true });
     expect(bus.on(Topics.raw)[0]?.key).toBe('poll-bot:100');
   });
@@ -84,7 +85,7 @@ describe('telegram polling', () => {
     bus.release();
     await stopping;
     expect(published()).toEqual(['1']);
-    expect(await loadOffset(store, 'poll-bot')).toBe(2);
+    expect(await loadOffset(createCheckpoints(store, 'poll-bot'))).toBe(2);
 
     api.push(textUpdate(4));
     await startGateway();
@@ -104,12 +105,12 @@ describe('telegram polling', () => {
     await waitFor(() => api.callsOf('getUpdates').length >= 1);
     await new Promise((r) => setTimeout(r, 700));
     expect(published()).toEqual([]);
-    expect(await loadOffset(store, 'poll-bot')).toBeUndefined();
+    expect(await loadOffset(createCheckpoints(store, 'poll-bot'))).toBeUndefined();
     bus.recover();
     await waitFor(() => published().length === 1, 5000);
     await waitFor(() => api.callsOf('getUpdates').some((c) => c.params.offset === 51), 5000);
     expect(published()).toEqual(['50']);
-    expect(await loadOffset(store, 'poll-bot')).toBe(51);
+    expect(await loadOffset(createCheckpoints(store, 'poll-bot'))).toBe(51);
     expect(gw.health()['poll-bot']?.healthy).toBe(true);
   });
 

@@ -23,7 +23,7 @@ function configOf(extra: Partial<TelegramConfig> = {}): TelegramConfig {
   return { id: 'shop-bot', kind: 'telegram', botToken, publicUrl: 'https://leads.example.com/', secretToken, apiRoot: api.url, pollTimeoutSec: 1, unregisterOnStop: true, ...extra };
 }
 function gateway(extra: Partial<TelegramConfig> = {}): TestGateway {
-  gw = buildTestGateway([{ plugin: telegramConnector as unknown as ConnectorPlugin, config: configOf(extra) }]);
+  gw = buildTestGateway([{ plugin: telegramConnector, config: configOf(extra) }]);
   return gw;
 }
 function textUpdate(updateId: number, text: string, chatId = 123456789): string {

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { createConnectorContext } from '../../connectors/contract/connector-context.js';
 import { Topics } from '../../contracts/topics.js';
 import type { LeadDraft, MapResult } from '../../contracts/lead-draft.js';
 import type { RawEventV1 } from '../../contracts/raw-event.js';
@@ -37,7 +38,7 @@ const leads = (results: MapResult[]): LeadDraft[] => results.filter((r): r is Le
 
 describe('Mango: legs out of order, then the summary', () => {
   const creds = { apiKey: 'mango-key-123', apiSalt: 'mango-salt-456' };
-  const plugin = mangoConnector as unknown as ConnectorPlugin;
+  const plugin = mangoConnector;
   const post = (gw: TestGateway, route: string, data: Record<string, unknown>) => {
     const json = JSON.stringify(data);
     const body = new URLSearchParams({ vpbx_api_key: creds.apiKey, sign: mangoSign(creds.apiKey, json, creds.apiSalt), json }).toString();
@@ -83,7 +84,7 @@ describe('Mango: legs out of order, then the summary', () => {
 
 describe('Sipuni: a duplicated start and no end', () => {
   const secret = 'sipuni-token-0123456789';
-  const plugin = sipuniConnector as unknown as ConnectorPlugin;
+  const plugin = sipuniConnector;
   const config = (id: string, sweeper: SipuniConfig['sweeper']): SipuniConfig => ({ id, kind: 'sipuni', secret, sweeper });
   const start = (callId: string, ts: number): Record<string, string> => ({
     event: '1',
@@ -95,14 +96,14 @@ describe('Sipuni: a duplicated start and no end', () => {
     timestamp: String(ts),
   });
   const sweeperFor = (gw: TestGateway, cfg: SipuniConfig) => {
-    const ctx: ConnectorContext<SipuniConfig> = {
+    const ctx = createConnectorContext<SipuniConfig>({
       config: cfg,
       ingest: createIngest({ plugin, config: cfg, bus: gw.bus, metrics: new Metrics({ defaultMetrics: false }), logger }),
       reject: () => undefined,
       logger,
       store,
       metrics: new Metrics({ defaultMetrics: false }),
-    };
+    });
     return createCallSweeper(ctx);
   };
 
@@ -174,7 +175,7 @@ describe('Sipuni: a duplicated start and no end', () => {
 
 describe('Zadarma: answered vs missed', () => {
   const apiSecret = 'zadarma-secret-42';
-  const plugin = zadarmaConnector as unknown as ConnectorPlugin;
+  const plugin = zadarmaConnector;
   const post = (gw: TestGateway, fields: Record<string, string>) => {
     const signed = zadarmaSignedString(fields.event ?? '', fields) ?? '';
     return sendHook(gw.app, 'zd', { headers: { ...form, Signature: zadarmaSignatures(apiSecret, signed).ofBytes }, body: new URLSearchParams(fields).toString() });

@@ -19,7 +19,7 @@ const sign = (body: string, key = appSecret): string => `sha256=${createHmac('sh
 const signedHeaders = (body: string): Record<string, string> => ({ 'Content-Type': 'application/json', 'X-Hub-Signature-256': sign(body) });
 
 function gateway(): TestGateway {
-  return buildTestGateway([{ plugin: whatsappConnector as unknown as ConnectorPlugin, config }]);
+  return buildTestGateway([{ plugin: whatsappConnector, config }]);
 }
 
 describe('whatsapp verification handshake', () => {

@@ -71,7 +71,7 @@ function expectErrorBody(res: Response): void {
  * published, and an idempotent background lifecycle.
  */
 export function describeConnectorConformance<C extends ConnectorConfig>(spec: ConformanceCase<C>): void {
-  const connectors = (): GatewayDeps['connectors'] => [{ plugin: spec.plugin as unknown as ConnectorPlugin, config: spec.config }];
+  const connectors = (): GatewayDeps['connectors'] => [{ plugin: spec.plugin, config: spec.config }];
 
   describe(`connector conformance: ${spec.name}`, () => {
     if (spec.plugin.createRouter) {

@@ -7,12 +7,12 @@ import { whatsappConnector } from '../../connectors/whatsapp/whatsapp.connector.
 interface Kind {
   name: string;
   channel: Channel;
-  plugin: ConnectorPlugin<never>;
+  plugin: ConnectorPlugin;
 }
 
 const kinds: Kind[] = [
-  { name: 'telegram', channel: 'telegram', plugin: telegramConnector as unknown as ConnectorPlugin<never> },
-  { name: 'whatsapp', channel: 'whatsapp', plugin: whatsappConnector as unknown as ConnectorPlugin<never> },
+  { name: 'telegram', channel: 'telegram', plugin: telegramConnector },
+  { name: 'whatsapp', channel: 'whatsapp', plugin: whatsappConnector },
 ];
 
 describe('mapper robustness', () => {

@@ -33,7 +33,7 @@ describe('Mango sign = sha256(api_key + json + salt)', () => {
   });
 
   it('the ingress hashes the json field exactly as decoded from the form (UTF-8 percent-encoding)', async () => {
-    const gw = buildTestGateway([{ plugin: mangoConnector as unknown as ConnectorPlugin, config: { id: 'mango', kind: 'mango', ...creds } }]);
+    const gw = buildTestGateway([{ plugin: mangoConnector, config: { id: 'mango', kind: 'mango', ...creds } }]);
     const form = (sign: string): string => new URLSearchParams({ vpbx_api_key: creds.apiKey, sign, json: cyrillicJson }).toString();
     const ok = await sendHook(gw.app, 'mango', { path: '/events/summary', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form(mangoVector) });
     expect(ok.status).toBe(200);
@@ -79,7 +79,7 @@ describe('Zadarma Signature = base64(HMAC-SHA1(secret, fields))', () => {
   });
 
   it('the ingress accepts both encodings and answers 401 to a wrong one, publishing only the signed events', async () => {
-    const gw = buildTestGateway([{ plugin: zadarmaConnector as unknown as ConnectorPlugin, config: { id: 'zd', kind: 'zadarma', apiSecret: secret, timeZone: '+03:00' } }]);
+    const gw = buildTestGateway([{ plugin: zadarmaConnector, config: { id: 'zd', kind: 'zadarma', apiSecret: secret, timeZone: '+03:00' } }]);
     const body = (id: string): string =>
       new URLSearchParams({ event: 'NOTIFY_START', call_start: '2024-05-14 12:31:00', pbx_call_id: id, caller_id: '79161234567', called_did: '74951234567' }).toString();
     const post = (id: string, signature: string) => sendHook(gw.app, 'zd', { headers: { 'Content-Type': 'application/x-www-form-urlencoded', Signature: signature }, body: body(id) });
@@ -92,7 +92,7 @@ describe('Zadarma Signature = base64(HMAC-SHA1(secret, fields))', () => {
   });
 
   it('echoes zd_echo as plain text and refuses odd echo values', async () => {
-    const gw = buildTestGateway([{ plugin: zadarmaConnector as unknown as ConnectorPlugin, config: { id: 'zd', kind: 'zadarma', apiSecret: secret } }]);
+    const gw = buildTestGateway([{ plugin: zadarmaConnector, config: { id: 'zd', kind: 'zadarma', apiSecret: secret } }]);
     const res = await sendHook(gw.app, 'zd', { method: 'GET', query: { zd_echo: 'a1B2c3' } });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
@@ -105,7 +105,7 @@ describe('generic call webhook HMAC-SHA256 of the raw body', () => {
   const hmacSecret = 'generic-hmac-key-0123';
   const body = '{"callId":"c1","direction":"inbound","caller":"+79161234567"}';
   const vector = '20c2b89d9e2b8c3488da60618852668ed6831064e733bf7019cff6074891979f';
-  const gw = () => buildTestGateway([{ plugin: callWebhookConnector as unknown as ConnectorPlugin, config: { id: 'pbx', kind: 'call-webhook', hmacSecret } }]);
+  const gw = () => buildTestGateway([{ plugin: callWebhookConnector, config: { id: 'pbx', kind: 'call-webhook', hmacSecret } }]);
   const post = (app: ReturnType<typeof gw>, signature?: string) =>
     sendHook(app.app, 'pbx', { headers: { 'Content-Type': 'application/json', ...(signature ? { 'X-Leadgate-Signature': signature } : {}) }, body });
 
