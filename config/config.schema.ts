@@ -1,5 +1,5 @@
 import { connectorIdSchema } from '../connectors/contract/connector-id.js';
-import { destinationConfigSchema } from '../router/destinations/destination.config.js';
+import { destinationConfigSchema } from '../router/destinations/destination.schema.js';
 import { callbacksConfigSchema, ownerConfigSchema, routingRulesSchema, slaConfigSchema } from '../router/rules/routing.config.js';
 
 /** JSON Schema of the whole configuration. Defaults are filled by ajv; unknown keys are errors. */

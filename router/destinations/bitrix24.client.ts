@@ -4,7 +4,7 @@ import { parseRetryAfter } from './http-error.mapper.js';
 import { createCrmHttp, crmRequest, isRecord, rejected, unavailable, type CrmAnswer } from './crm-http.js';
 
 /** Errors that only a human can fix (support lifts the block, an admin fixes the webhook): park, never retry. */
-const parkCodes = new Set(['OVERLOAD_LIMIT', 'NO_AUTH_FOUND', 'expired_token', 'INVALID_CREDENTIALS', 'ACCESS_DENIED', 'insufficient_scope', 'PORTAL_DELETED']);
+export const bitrix24ParkCodes: ReadonlySet<string> = new Set(['OVERLOAD_LIMIT', 'NO_AUTH_FOUND', 'expired_token', 'INVALID_CREDENTIALS', 'ACCESS_DENIED', 'insufficient_scope', 'PORTAL_DELETED']);
 /** The portal's leaky bucket drains about 2 requests/s: one second frees a slot. */
 const throttlePauseMs = 1_000;
 
@@ -56,7 +56,7 @@ export class Bitrix24Client {
         retryAfterMs: parseRetryAfter(answer.headers['retry-after']) ?? throttlePauseMs,
       });
     }
-    if (parkCodes.has(code)) {
+    if (bitrix24ParkCodes.has(code)) {
       return unavailable(this.destinationId, `Bitrix24 ${code}: ${description}`, answer, { park: { code, reason: `Bitrix24 answered ${code}${description ? `: ${description}` : ''}` } });
     }
     if (answer.status >= 500 || answer.status === 408 || answer.status === 429) return undefined;

@@ -4,25 +4,15 @@ import type { Store } from '../../platform/store/store.port.js';
 import type { Metrics } from '../../platform/telemetry/metrics.js';
 import { DestinationParking } from '../resilience/destination-parking.js';
 import { ResilientDestination } from '../resilience/resilient.destination.js';
-import { AmoCrmDestination } from './amocrm.destination.js';
-import { Bitrix24Destination } from './bitrix24.destination.js';
-import type { DestinationConfig, DestinationKind, RateLimitConfig } from './destination.config.js';
+import type { DestinationConfig } from './destination.config.js';
+import { destinationKinds, findDestinationKind, type DestinationRegistry } from './destination.registry.js';
 import { StoreDestinationRefs, type DestinationRefs } from './destination-refs.js';
 import type { Destination } from './destination.port.js';
-import { HubSpotDestination } from './hubspot.destination.js';
-import { WebhookDestination } from './webhook.destination.js';
+import type { CommonShape, RateLimitConfig } from './destination.spec.js';
+import type { InferShape } from './config-schema.builder.js';
 
-/**
- * Documented limits with headroom, used when the config sets no `rateLimit`: Bitrix24's leaky bucket
- * drains 2 req/s (burst 50; we keep 10 in reserve for other apps on the portal), amoCRM allows 7 req/s
- * and punishes bursts with an IP block, HubSpot's smallest plan allows 100 per 10 s. A webhook has none.
- */
-export const defaultRateLimits: Readonly<Record<DestinationKind, RateLimitConfig | undefined>> = {
-  webhook: undefined,
-  bitrix24: { perSecond: 2, burst: 40 },
-  amocrm: { perSecond: 5, burst: 5 },
-  hubspot: { perSecond: 9, burst: 10 },
-};
+/** What the factory needs of a config: the common keys and a kind some registry knows. */
+export type AnyDestinationConfig = DestinationConfig | (InferShape<CommonShape> & { kind: string });
 
 export interface DestinationDeps {
   store: Store;
@@ -31,23 +21,29 @@ export interface DestinationDeps {
   refs?: DestinationRefs;
   parking?: DestinationParking;
   parkRecheckMs?: number;
+  /** The kinds to build from; the built-in registry unless a test adds its own. */
+  registry?: DestinationRegistry;
+}
+
+function definitionOf(config: AnyDestinationConfig, registry: DestinationRegistry) {
+  const definition = findDestinationKind(registry, config.kind);
+  // Config validation rejects unknown kinds first; reaching this is a wiring mistake.
+  if (!definition) throw new Error(`unknown destination kind "${config.kind}" (known: ${registry.map((d) => d.kind).join(', ')})`);
+  return definition;
 }
 
 /** The bare CRM client for a config, without resilience (tests, the benchmark). */
-export function createBareDestination(config: DestinationConfig, refs: DestinationRefs): Destination {
-  switch (config.kind) {
-    case 'webhook':
-      return new WebhookDestination(config);
-    case 'bitrix24':
-      return new Bitrix24Destination(config, refs);
-    case 'amocrm':
-      return new AmoCrmDestination(config, refs);
-    case 'hubspot':
-      return new HubSpotDestination(config, refs);
-  }
+export function createBareDestination(config: AnyDestinationConfig, refs: DestinationRefs, registry: DestinationRegistry = destinationKinds): Destination {
+  // The registry pairs each kind with its own factory; the config was validated against that kind's schema.
+  return definitionOf(config, registry).create(config as never, refs);
 }
 
-export function destinationConfigHash(config: DestinationConfig): string {
+/** The rate limit applied: the config's, else the kind's declared default, else none. */
+export function rateLimitOf(config: AnyDestinationConfig, registry: DestinationRegistry = destinationKinds): RateLimitConfig | undefined {
+  return config.rateLimit ?? definitionOf(config, registry).rateLimit;
+}
+
+export function destinationConfigHash(config: AnyDestinationConfig): string {
   return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
 }
 
@@ -55,12 +51,13 @@ export function destinationConfigHash(config: DestinationConfig): string {
  * Builds the configured destination wrapped in its rate limit, circuit breaker and parked check. A park
  * left from a different configuration of the same destination is cleared here (config reload resumes).
  */
-export async function createDestination(config: DestinationConfig, deps: DestinationDeps): Promise<ResilientDestination> {
+export async function createDestination(config: AnyDestinationConfig, deps: DestinationDeps): Promise<ResilientDestination> {
+  const registry = deps.registry ?? destinationKinds;
   const parking = deps.parking ?? new DestinationParking(deps.store);
   const configHash = destinationConfigHash(config);
   await parking.reconcile(config.id, configHash);
-  const inner = createBareDestination(config, deps.refs ?? new StoreDestinationRefs(deps.store));
-  const rateLimit = config.rateLimit ?? defaultRateLimits[config.kind];
+  const inner = createBareDestination(config, deps.refs ?? new StoreDestinationRefs(deps.store), registry);
+  const rateLimit = rateLimitOf(config, registry);
   return new ResilientDestination(inner, {
     ...(rateLimit ? { rateLimit } : {}),
     circuitBreaker: config.circuitBreaker,
