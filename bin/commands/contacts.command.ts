@@ -3,7 +3,7 @@ import { isLeadgateError } from '../../contracts/errors.js';
 import type { EraseRequest } from '../../contracts/identity-admin.js';
 import { eraseContact } from '../../normalizer/contact.eraser.js';
 import { normalizationOf, openNormalizerRuntime } from '../normalizer-runtime.js';
-import { createLogger } from '../../platform/telemetry/logger.js';
+import { createAppLogger } from '../app-logger.js';
 import { createProgress } from '../progress.js';
 import type { Command } from './command.port.js';
 import { loadConfigOrExit } from './load-config.js';
@@ -33,7 +33,7 @@ export const contactsCommand: Command = {
     }
     const config = loadConfigOrExit(values.config);
     if (!config) return 78;
-    const runtime = await openNormalizerRuntime(config, createLogger());
+    const runtime = await openNormalizerRuntime(config, createAppLogger());
     try {
       // One transaction then one publish: the bar shows the two steps, not a fake percentage.
       const progress = createProgress('erase');

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { LeadgateConfig } from '../../config/config.types.js';
 import { openConfiguredBus, openConfiguredStore } from '../backends.opener.js';
 import type { Store } from '../../platform/store/store.port.js';
-import { createLogger } from '../../platform/telemetry/logger.js';
+import { createAppLogger } from '../app-logger.js';
 import { DeadLetterIndex } from '../../router/dlq/dead-letter.index.js';
 import { DeadLetterReplayer } from '../../router/dlq/dlq.replayer.js';
 import { DestinationParking } from '../../router/resilience/destination-parking.js';
@@ -21,7 +21,7 @@ Talks to the store (and the bus, for replay) named in the config. With the embed
 first or use the admin API (/v1/admin/dlq): PGlite allows one process.`;
 
 async function withStore<T>(config: LeadgateConfig, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openConfiguredStore(config, createLogger('warn'));
+  const store = await openConfiguredStore(config, createAppLogger('warn'));
   try {
     return await fn(store);
   } finally {
@@ -73,10 +73,10 @@ export async function runDlq(sub: string | undefined, values: { id?: string; des
     case 'replay':
       if (id === undefined && !values.destination && !values.since) break;
       return withStore(config, async (store) => {
-        const bus = await openConfiguredBus(config, store, createLogger('warn'), { clientIdSuffix: '-cli' });
+        const bus = await openConfiguredBus(config, store, createAppLogger('warn'), { clientIdSuffix: '-cli' });
         try {
           const progress = createProgress('dlq replay');
-          const replayed = await new DeadLetterReplayer({ bus, index: new DeadLetterIndex(store), logger: createLogger('warn') }).replay({ ...filter, ...(id !== undefined ? { id } : {}) }, (done, total) => progress.update(done, total));
+          const replayed = await new DeadLetterReplayer({ bus, index: new DeadLetterIndex(store), logger: createAppLogger('warn') }).replay({ ...filter, ...(id !== undefined ? { id } : {}) }, (done, total) => progress.update(done, total));
           progress.finish();
           for (const r of replayed) process.stdout.write(`replayed ${r.id} (${r.stage}) → ${r.topic} ${r.key}\n`);
           process.stdout.write(`${replayed.length} replayed\n`);

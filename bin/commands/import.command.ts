@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { channels, type Channel } from '../../contracts/raw-event.js';
 import { openNormalizerRuntime } from '../normalizer-runtime.js';
-import { createLogger } from '../../platform/telemetry/logger.js';
+import { createAppLogger } from '../app-logger.js';
 import { progressBar } from '../import/import.progress.js';
 import { formatOf, readCsv, readJsonl } from '../import/import.reader.js';
 import type { ImportTarget } from '../import/import.rows.js';
@@ -81,7 +81,7 @@ export const importCommand: Command = {
     const config = loadConfigOrExit(values.config);
     if (!config) return 78;
     const read = formatOf(file, values.format) === 'jsonl' ? readJsonl(text) : readCsv(text, values.delimiter);
-    const runtime = await openNormalizerRuntime(config, createLogger());
+    const runtime = await openNormalizerRuntime(config, createAppLogger());
     const bar = progressBar();
     try {
       const summary = await runImport(runtime.normalizer, runtime.store, read, {

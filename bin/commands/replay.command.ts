@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { replayRawEvents } from '../../normalizer/replay.service.js';
 import { openNormalizerRuntime } from '../normalizer-runtime.js';
-import { createLogger } from '../../platform/telemetry/logger.js';
+import { createAppLogger } from '../app-logger.js';
 import { createProgress } from '../progress.js';
 import type { Command } from './command.port.js';
 import { loadConfigOrExit } from './load-config.js';
@@ -35,7 +35,7 @@ export const replayCommand: Command = {
     }
     const config = loadConfigOrExit(values.config);
     if (!config) return 78;
-    const runtime = await openNormalizerRuntime(config, createLogger());
+    const runtime = await openNormalizerRuntime(config, createAppLogger());
     try {
       const progress = createProgress('replay');
       const report = await replayRawEvents(runtime.normalizer, runtime.store, {

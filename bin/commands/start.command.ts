@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ensureAdminToken } from '../../gateway/console/admin-token.file.js';
-import { createLogger } from '../../platform/telemetry/logger.js';
+import { createAppLogger } from '../app-logger.js';
 import { allRoles, startPipeline, type Role } from '../pipeline.js';
 import type { Command } from './command.port.js';
 import { loadConfigOrExit } from './load-config.js';
@@ -25,7 +25,7 @@ export const startCommand: Command = {
     }
     const config = loadConfigOrExit(values.config);
     if (!config) return 78;
-    const logger = createLogger();
+    const logger = createAppLogger();
     // The gateway always has an admin token, so a fresh install can sign in to the console.
     const admin = roles.includes('gateway') ? { ...config.admin, token: ensureAdminToken(config.admin.token, config.store.dataDir, logger) } : config.admin;
     const pipeline = await startPipeline({ ...config, admin }, roles, logger);

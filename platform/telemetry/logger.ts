@@ -30,19 +30,19 @@ const recordCarryingErrorKeys = new Set(['params', 'parameters', 'queryOptions',
  * A copy of the error with every own property masked (message, stack, cause, details, the CRM's answer),
  * same prototype and enumerability, so pino still serializes it as an error with its type.
  */
-function maskError(err: Error, depth: number): Error {
+function maskError(err: Error, depth: number, secretKeys: ReadonlySet<string>): Error {
   const copy = Object.create(Object.getPrototypeOf(err) as object) as Error;
   for (const key of Object.getOwnPropertyNames(err)) {
     if (recordCarryingErrorKeys.has(key)) continue;
     const descriptor = Object.getOwnPropertyDescriptor(err, key);
     if (!descriptor) continue;
-    if ('value' in descriptor) descriptor.value = maskDeep(descriptor.value, depth + 1);
+    if ('value' in descriptor) descriptor.value = maskDeep(descriptor.value, secretKeys, depth + 1);
     Object.defineProperty(copy, key, descriptor);
   }
   return copy;
 }
 
-function maskDeep(value: unknown, depth = 0): unknown {
+function maskDeep(value: unknown, secretKeys: ReadonlySet<string>, depth = 0): unknown {
   if (typeof value === 'string') return maskPii(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth > maxDepth) {
@@ -53,18 +53,31 @@ function maskDeep(value: unknown, depth = 0): unknown {
       return '[unserializable]';
     }
   }
-  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
-  if (value instanceof Error) return maskError(value, depth);
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, secretKeys, depth + 1));
+  if (value instanceof Error) return maskError(value, depth, secretKeys);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) out[k] = secretKeys.has(k) ? '[redacted]' : maskDeep(v, secretKeys, depth + 1);
   return out;
+}
+
+/** Key names whose values are credentials wherever they appear in a logged object. */
+const baseSecretKeys = ['password', 'token', 'secret', 'apiKey', 'authorization', 'cookie'];
+
+export interface LoggerOptions {
+  /**
+   * More key names to redact at any depth: the secret settings the connector and destination registries
+   * declare (e.g. `hmacSecret`, `webhookUrl`), handed in by the composition root, since platform/ does not
+   * know the plugins.
+   */
+  secretKeys?: Iterable<string>;
 }
 
 /**
  * Root logger. Secrets are redacted by key; phones and e-mails are masked in every logged string,
  * so a connector that logs a field by mistake does not leak a customer's number.
  */
-export function createLogger(level = process.env.LEADGATE_LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+export function createLogger(level = process.env.LEADGATE_LOG_LEVEL ?? 'info', destination?: pino.DestinationStream, loggerOptions: LoggerOptions = {}): Logger {
+  const secretKeys = new Set([...baseSecretKeys, ...(loggerOptions.secretKeys ?? [])]);
   const options: pino.LoggerOptions = {
     level,
     base: { service: 'leadgate' },
@@ -74,7 +87,7 @@ export function createLogger(level = process.env.LEADGATE_LOG_LEVEL ?? 'info', d
     },
     hooks: {
       logMethod(args, method) {
-        method.apply(this, args.map((a) => maskDeep(a)) as Parameters<typeof method>);
+        method.apply(this, args.map((a) => maskDeep(a, secretKeys)) as Parameters<typeof method>);
       },
     },
   };
