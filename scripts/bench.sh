@@ -9,15 +9,18 @@
 # traffic (dedupe on realistic traffic through the webhooks and a private Dovecot, both back-ends),
 # delivery (deliveries/s, rate limit, backlog drain), telephony (call storm → callback tasks),
 # memory (RSS of one all-roles embedded process, idle and under load; builds dist/ first).
-# A Kafka broker is started when LEADGATE_KAFKA_BROKERS is unset and stopped at the end.
+# A Kafka broker is started when LEADGATE_KAFKA_BROKERS is unset and none runs, and stopped at the end.
 set -euo pipefail
 
 main() {
   cd "$(dirname "$0")/.."
   local started=""
   if [ -z "${LEADGATE_KAFKA_BROKERS:-}" ]; then
-    bash scripts/kafka.sh start
-    started=1
+    # A broker already running (a developer's, or the tests' shared one) is used and left running.
+    if ! bash scripts/kafka.sh status >/dev/null 2>&1; then
+      bash scripts/kafka.sh start
+      started=1
+    fi
     export LEADGATE_KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-19092}"
   fi
   # The tests' database defaults serve the suites that take a PostgreSQL URL.
