@@ -146,3 +146,25 @@ export function describeConnectorConformance<C extends ConnectorConfig>(spec: Co
     });
   });
 }
+
+/** One kind's conformance case as the registry-driven suite holds it: the kind comes from the case's plugin. */
+export interface RegisteredConformanceCase {
+  kind: string;
+  name: string;
+  describe(): void;
+}
+
+/** Wraps a case for tests/integration/connector-conformance.test.ts, keeping its config type checked. */
+export function conformanceCase<C extends ConnectorConfig>(spec: ConformanceCase<C>): RegisteredConformanceCase {
+  return { kind: spec.plugin.kind, name: spec.name, describe: () => describeConnectorConformance(spec) };
+}
+
+/**
+ * The cases of one channel folder, with the real services they need (Dovecot, a Bot API stand-in) started
+ * and stopped around them. Cases read their config when each test runs, so `beforeAll` may fill it in.
+ */
+export interface ConformanceSuite {
+  cases: RegisteredConformanceCase[];
+  beforeAll?(): Promise<void>;
+  afterAll?(): Promise<void>;
+}
