@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RunningPipeline } from '../../bin/pipeline.js';
 import type { LiveEvent, LiveEventType } from '../../contracts/live-event.js';
 import { Topics } from '../../contracts/topics.js';
-import { connectStream, upgradeStatus, type StreamClient } from '../support/live-stream-client.js';
+import { connectStalledClient, connectStream, upgradeStatus, type StreamClient } from '../support/live-stream-client.js';
 import { createTestEnvironment, type TestEnvironment } from '../support/pipeline-harness.js';
 import { eventually } from '../support/routing-fixtures.js';
 
@@ -114,10 +114,10 @@ describe('live stream on the embedded bus (PGlite)', () => {
   test('a client that stops reading is dropped once its buffer passes the cap; a normal client keeps receiving', async () => {
     const slowDrops = (): Promise<number> => metric(port, /leadgate_stream_clients_dropped_total\{reason="slow"\} (\d+)/);
     const droppedBefore = await slowDrops();
-    const slow = await open(port, { token });
+    // Stalled at the TCP level right after the upgrade: it reads nothing more, so it would not even notice
+    // its own disconnection until resumed.
+    const slow = await connectStalledClient(port, token);
     const normal = await open(port, { token });
-    // Paused: the client reads nothing more, so it would not even notice its own disconnection until resumed.
-    slow.ws.pause();
 
     // 64 KiB events: the kernel's socket buffers absorb a few MB before ws starts queueing in user space,
     // so flood until the server gives up on the slow client (bounded, so a broken cap fails the test).
@@ -133,9 +133,9 @@ describe('live stream on the embedded bus (PGlite)', () => {
     expect(await slowDrops()).toBe(droppedBefore + 1);
     // Only the normal client is left (the previous tests' clients are gone once their close was seen).
     await eventually(async () => ((await metric(port, /leadgate_stream_clients (\d+)/)) === 1 ? true : undefined), 'one client left');
-    // Cut, not closed politely: a close frame would have queued behind the backlog.
-    slow.ws.resume();
-    expect(await slow.closed).toBe(1006);
+    // Cut: once the client reads again it drains what the kernel held and meets the end of the connection.
+    slow.resume();
+    await slow.closed;
 
     const after = liveEvent('callback.closed', 'anna');
     await publish(after);

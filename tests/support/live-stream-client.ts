@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import type { LiveEvent } from '../../contracts/live-event.js';
 
@@ -103,5 +105,61 @@ export function upgradeStatus(port: number, options: StreamClientOptions & { pat
       ws.terminate();
     });
     ws.once('error', reject);
+  });
+}
+
+/** A stream client that upgrades and then never reads again, at the TCP level. */
+export interface StalledClient {
+  /** Resolves once the server has cut the connection (seen after `resume()` drains what was queued). */
+  closed: Promise<void>;
+  /** Starts reading again, so the client notices the cut. */
+  resume(): void;
+  destroy(): void;
+}
+
+/**
+ * Upgrades over a bare `net` socket and pauses it right after the 101. Not `ws` over `http.request` on
+ * purpose: an HTTP interceptor that another test file in the same jest worker left installed (nock)
+ * proxies such sockets and keeps reading the real one into memory, so a paused `ws` client would never
+ * make the server's queue grow.
+ */
+export function connectStalledClient(port: number, token: string): Promise<StalledClient> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    let head = '';
+    const onData = (chunk: Buffer): void => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      socket.pause();
+      if (!head.startsWith('HTTP/1.1 101')) {
+        socket.destroy();
+        reject(new Error(`upgrade refused: ${head.split('\r\n')[0]}`));
+        return;
+      }
+      // Whatever arrives from now on is only drained once resumed, never parsed.
+      socket.on('data', () => undefined);
+      socket.pause();
+      resolve({ closed, resume: () => socket.resume(), destroy: () => socket.destroy() });
+    };
+    socket.on('data', onData);
+    socket.once('error', () => undefined);
+    socket.once('connect', () => {
+      socket.write(
+        [
+          'GET /v1/stream HTTP/1.1',
+          `Host: 127.0.0.1:${port}`,
+          'Upgrade: websocket',
+          'Connection: Upgrade',
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+          'Sec-WebSocket-Version: 13',
+          `Authorization: Bearer ${token}`,
+          '',
+          '',
+        ].join('\r\n'),
+      );
+    });
+    socket.once('close', () => reject(new Error('closed before the upgrade')));
   });
 }
