@@ -16,21 +16,24 @@ export interface LoadResult {
 
 let seq = 0;
 
-/** A realistic web-form lead, unique per request so dedupe does not short-circuit the work. */
-export function formBody(): string {
+/**
+ * A realistic web-form lead, unique per request so dedupe does not short-circuit the work. `tag` goes into
+ * the event id (`bench-<tag>-<n>`), so a CRM stub can tell which load posted the lead it receives.
+ */
+export function formBody(tag: string = String(process.pid)): string {
   const n = seq++;
   const phone = `+7912${String(1000000 + (n % 9000000)).slice(-7)}`;
-  return JSON.stringify({ name: `Bench ${n}`, phone, email: `bench${n}@example.com`, message: 'Please call me back', utm_source: 'bench', eventId: `bench-${process.pid}-${n}` });
+  return JSON.stringify({ name: `Bench ${n}`, phone, email: `bench${n}@example.com`, message: 'Please call me back', utm_source: 'bench', eventId: `bench-${tag}-${n}` });
 }
 
-export async function load(url: string, options: { connections?: number; durationSec?: number; amount?: number } = {}): Promise<LoadResult> {
+export async function load(url: string, options: { connections?: number; durationSec?: number; amount?: number; tag?: string } = {}): Promise<LoadResult> {
   const result = await autocannon({
     url,
     method: 'POST',
     connections: options.connections ?? 50,
     ...(options.amount ? { amount: options.amount } : { duration: options.durationSec ?? 10 }),
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req: Request) => ({ ...req, body: formBody() }) }],
+    requests: [{ setupRequest: (req: Request) => ({ ...req, body: formBody(options.tag) }) }],
   });
   return {
     requestsPerSec: Math.round(result.requests.average),
