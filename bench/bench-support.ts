@@ -63,6 +63,20 @@ export function spawnTs(script: string, args: string[], env: Record<string, stri
   return spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
+/** The variables (config/config.env.ts) that move a Leadgate off the embedded back-end. */
+const backendVariables = ['LEADGATE_KAFKA_BROKERS', 'LEADGATE_BUS_NAMESPACE', 'LEADGATE_DATABASE_URL'];
+
+/**
+ * The environment of a spawned Leadgate on the embedded back-end (PGlite log and store in `dataDir`).
+ * `npm run bench` exports LEADGATE_KAFKA_BROKERS for its Kafka cases and a child inherits this process's
+ * environment, so an embedded case must blank the back-end variables ('' counts as unset): else it runs
+ * on the shared broker, where one case's records are consumed by the next. A blank variable also hides its
+ * `_FILE` form (config.interpolation.ts reads the file only when the variable is absent).
+ */
+export function embeddedEnv(dataDir: string): Record<string, string> {
+  return { ...Object.fromEntries(backendVariables.map((name) => [name, ''])), LEADGATE_DATA_DIR: dataDir };
+}
+
 export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startCrmStub } from '../scripts/crm-stub.js';
 import { freePort } from '../tests/support/leadgate-process.js';
-import { formBody, load, spawnTs, stop, waitForLine, withDatabase, type LoadResult } from './bench-support.js';
+import { embeddedEnv, formBody, load, spawnTs, stop, waitForLine, withDatabase, type LoadResult } from './bench-support.js';
 import { describeDeliveries, drainEndToEnd, type DrainResult } from './e2e-drain.js';
 
 /**
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
 
   // (b) embedded ingest (gateway role: durable publish into the embedded log)
   const embPort = await freePort();
-  const emb = await leadgate('gateway', { LEADGATE_DATA_DIR: join(dir, 'data') }, embPort);
+  const emb = await leadgate('gateway', embeddedEnv(join(dir, 'data')), embPort);
   const embResult = await load(`http://127.0.0.1:${embPort}/v1/hooks/site`, opts);
   row('(b) leadgate ingest, embedded', embResult, `${Math.round((embResult.requestsPerSec / bareResult.requestsPerSec) * 100)}% of (a)`);
   await stop(emb);
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     }
   }
   // (e) embedded end to end: the same drain on PGlite (its own data directory per mode)
-  for (const mode of e2eBackends.includes('embedded') ? e2eModes : []) await e2e('(e) end to end, embedded', mode, { LEADGATE_DATA_DIR: join(dir, `e2e-${mode}`) });
+  for (const mode of e2eBackends.includes('embedded') ? e2eModes : []) await e2e('(e) end to end, embedded', mode, embeddedEnv(join(dir, `e2e-${mode}`)));
   await crm.close();
   process.stdout.write(`\nLeadgate benchmark: ${connections} connections, ${seconds} s per case, form body ≈ ${formBody().length} bytes\n`);
   console.table(rows);
