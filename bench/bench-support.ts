@@ -16,21 +16,24 @@ export interface LoadResult {
 
 let seq = 0;
 
-/** A realistic web-form lead, unique per request so dedupe does not short-circuit the work. */
-export function formBody(): string {
+/**
+ * A realistic web-form lead, unique per request so dedupe does not short-circuit the work. `tag` goes into
+ * the event id (`bench-<tag>-<n>`), so a CRM stub can tell which load posted the lead it receives.
+ */
+export function formBody(tag: string = String(process.pid)): string {
   const n = seq++;
   const phone = `+7912${String(1000000 + (n % 9000000)).slice(-7)}`;
-  return JSON.stringify({ name: `Bench ${n}`, phone, email: `bench${n}@example.com`, message: 'Please call me back', utm_source: 'bench', eventId: `bench-${process.pid}-${n}` });
+  return JSON.stringify({ name: `Bench ${n}`, phone, email: `bench${n}@example.com`, message: 'Please call me back', utm_source: 'bench', eventId: `bench-${tag}-${n}` });
 }
 
-export async function load(url: string, options: { connections?: number; durationSec?: number; amount?: number } = {}): Promise<LoadResult> {
+export async function load(url: string, options: { connections?: number; durationSec?: number; amount?: number; tag?: string } = {}): Promise<LoadResult> {
   const result = await autocannon({
     url,
     method: 'POST',
     connections: options.connections ?? 50,
     ...(options.amount ? { amount: options.amount } : { duration: options.durationSec ?? 10 }),
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req: Request) => ({ ...req, body: formBody() }) }],
+    requests: [{ setupRequest: (req: Request) => ({ ...req, body: formBody(options.tag) }) }],
   });
   return {
     requestsPerSec: Math.round(result.requests.average),
@@ -58,6 +61,20 @@ export async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutM
 
 export function spawnTs(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** The variables (config/config.env.ts) that move a Leadgate off the embedded back-end. */
+const backendVariables = ['LEADGATE_KAFKA_BROKERS', 'LEADGATE_BUS_NAMESPACE', 'LEADGATE_DATABASE_URL'];
+
+/**
+ * The environment of a spawned Leadgate on the embedded back-end (PGlite log and store in `dataDir`).
+ * `npm run bench` exports LEADGATE_KAFKA_BROKERS for its Kafka cases and a child inherits this process's
+ * environment, so an embedded case must blank the back-end variables ('' counts as unset): else it runs
+ * on the shared broker, where one case's records are consumed by the next. A blank variable also hides its
+ * `_FILE` form (config.interpolation.ts reads the file only when the variable is absent).
+ */
+export function embeddedEnv(dataDir: string): Record<string, string> {
+  return { ...Object.fromEntries(backendVariables.map((name) => [name, ''])), LEADGATE_DATA_DIR: dataDir };
 }
 
 export async function stop(child: ChildProcess): Promise<void> {

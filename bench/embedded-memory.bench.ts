@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startCrmStub } from '../scripts/crm-stub.js';
 import { freePort } from '../tests/support/leadgate-process.js';
 import { spawn } from 'node:child_process';
-import { load, root, spawnTs, stop } from './bench-support.js';
+import { embeddedEnv, load, root, spawnTs, stop } from './bench-support.js';
 
 /**
  * `node --import tsx bench/embedded-memory.bench.ts`: resident memory of one `leadgate start` process with
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const config = join(dir, 'bench.yaml');
   writeFileSync(config, `router:\n  owners: [{ id: a }, { id: b }]\n  destination: { kind: webhook, url: "${crm.url}" }\nconnectors:\n  - { id: site, kind: forms }\n`);
   const port = await freePort();
-  const env = { LEADGATE_LOG_LEVEL: 'warn', LEADGATE_PORT: String(port), LEADGATE_HOST: '127.0.0.1', LEADGATE_DATA_DIR: join(dir, 'data') };
+  const env = { LEADGATE_LOG_LEVEL: 'warn', LEADGATE_PORT: String(port), LEADGATE_HOST: '127.0.0.1', ...embeddedEnv(join(dir, 'data')) };
   const args = ['start', '--config', config];
   const child =
     process.env.BENCH_SOURCE === '1'

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startCrmStub } from '../scripts/crm-stub.js';
 import { freePort } from '../tests/support/leadgate-process.js';
-import { formBody, load, spawnTs, stop, waitForLine, withDatabase, type LoadResult } from './bench-support.js';
-import { drainEndToEnd, type DrainResult } from './e2e-drain.js';
+import { embeddedEnv, formBody, load, spawnTs, stop, waitForLine, withDatabase, type LoadResult } from './bench-support.js';
+import { describeDeliveries, drainEndToEnd, type DrainResult } from './e2e-drain.js';
 
 /**
  * `npm run bench`: one table, measured in one run on this machine.
@@ -15,12 +15,14 @@ import { drainEndToEnd, type DrainResult } from './e2e-drain.js';
  *   batch switches off; `batch`: `normalizer.batch` on, `router.batch` off; `router`: both on), so before
  *   and after come from one run.
  * Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (50), BENCH_E2E_LEADS (5000), BENCH_E2E_MODES,
+ * BENCH_E2E_BACKENDS (`kafka,embedded`: which of (d) and (e) run),
  * LEADGATE_KAFKA_BROKERS (scripts/bench.sh starts a broker when unset), BENCH_DATABASE_URL.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const e2eLeads = Number(process.env.BENCH_E2E_LEADS ?? 5000);
 const e2eModes = (process.env.BENCH_E2E_MODES ?? 'record,batch').split(',').filter((m) => m === 'record' || m === 'batch' || m === 'router');
+const e2eBackends = (process.env.BENCH_E2E_BACKENDS ?? 'kafka,embedded').split(',');
 const brokers = process.env.LEADGATE_KAFKA_BROKERS;
 
 const dir = mkdtempSync(join(tmpdir(), 'leadgate-bench-'));
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
   const e2e = async (name: string, mode: string, env: Record<string, string>): Promise<void> => {
     const file = modeConfig(mode);
     const r: DrainResult = await drainEndToEnd({ start: (roles, port) => leadgate(roles, env, port, file), stop, freePort, crm, connections }, e2eLeads);
-    rows.push({ case: `${name}, ${mode === 'record' ? 'per record' : mode === 'batch' ? 'normalizer batch' : 'normalizer + router batch'}`, 'req/s': r.leadsPerSec, 'p50 ms': '-', 'p99 ms': '-', note: `leads/s: ${r.expected} posted, ${r.delivered} deliveries in ${r.seconds.toFixed(1)} s (incl. consumer start)` });
+    rows.push({ case: `${name}, ${mode === 'record' ? 'per record' : mode === 'batch' ? 'normalizer batch' : 'normalizer + router batch'}`, 'req/s': r.leadsPerSec, 'p50 ms': '-', 'p99 ms': '-', note: `leads/s: ${describeDeliveries(r)}` });
   };
   const opts = { connections, durationSec: seconds };
 
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
 
   // (b) embedded ingest (gateway role: durable publish into the embedded log)
   const embPort = await freePort();
-  const emb = await leadgate('gateway', { LEADGATE_DATA_DIR: join(dir, 'data') }, embPort);
+  const emb = await leadgate('gateway', embeddedEnv(join(dir, 'data')), embPort);
   const embResult = await load(`http://127.0.0.1:${embPort}/v1/hooks/site`, opts);
   row('(b) leadgate ingest, embedded', embResult, `${Math.round((embResult.requestsPerSec / bareResult.requestsPerSec) * 100)}% of (a)`);
   await stop(emb);
@@ -96,12 +98,12 @@ async function main(): Promise<void> {
       await stop(gw);
     });
     // (d) end to end: posted to a gateway, then drained by normalizer + router; a fresh database per mode
-    for (const mode of e2eModes) {
+    for (const mode of e2eBackends.includes('kafka') ? e2eModes : []) {
       await withDatabase((url) => e2e('(d) end to end, Kafka + PostgreSQL', mode, { LEADGATE_KAFKA_BROKERS: brokers, LEADGATE_DATABASE_URL: url, LEADGATE_BUS_NAMESPACE: `bench${randomUUID().slice(0, 6)}` }));
     }
   }
   // (e) embedded end to end: the same drain on PGlite (its own data directory per mode)
-  for (const mode of e2eModes) await e2e('(e) end to end, embedded', mode, { LEADGATE_DATA_DIR: join(dir, `e2e-${mode}`) });
+  for (const mode of e2eBackends.includes('embedded') ? e2eModes : []) await e2e('(e) end to end, embedded', mode, embeddedEnv(join(dir, `e2e-${mode}`)));
   await crm.close();
   process.stdout.write(`\nLeadgate benchmark: ${connections} connections, ${seconds} s per case, form body ≈ ${formBody().length} bytes\n`);
   console.table(rows);
