@@ -93,7 +93,7 @@ export async function startPipeline(config: LeadgateConfig, roles: readonly Role
     stops.push((deadline) => normalizer.stop(deadline));
   }
   if (roles.includes('router')) {
-    const destination = await createDestination(config.router.destination, { store, metrics, logger: logger.child({ stage: 'router' }) });
+    const destination = await createDestination(config.router.destination, { store, metrics, logger: logger.child({ stage: 'router' }), sharedRateLimit: true });
     const deliverer = new Deliverer({
       bus,
       ledger: new DeliveryLedger(store),

@@ -21,6 +21,11 @@ export interface DestinationDeps {
   refs?: DestinationRefs;
   parking?: DestinationParking;
   parkRecheckMs?: number;
+  /**
+   * Keep the rate limit in `store`, shared by every router instance on it (the composition root sets it);
+   * absent or false: a bucket per process, as tests and tools that build a destination need.
+   */
+  sharedRateLimit?: boolean;
   /** The kinds to build from; the built-in registry unless a test adds its own. */
   registry?: DestinationRegistry;
 }
@@ -60,6 +65,7 @@ export async function createDestination(config: AnyDestinationConfig, deps: Dest
   const rateLimit = rateLimitOf(config, registry);
   return new ResilientDestination(inner, {
     ...(rateLimit ? { rateLimit } : {}),
+    ...(deps.sharedRateLimit ? { rateStore: deps.store } : {}),
     circuitBreaker: config.circuitBreaker,
     parking,
     metrics: deps.metrics,

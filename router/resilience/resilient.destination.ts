@@ -3,14 +3,21 @@ import type { Logger } from 'pino';
 import type { Delivery } from '../../contracts/delivery.js';
 import { isLeadgateError, LeadgateError } from '../../contracts/errors.js';
 import { sleep } from '../../platform/retry.js';
+import type { Queryable } from '../../platform/store/store.port.js';
 import type { Metrics } from '../../platform/telemetry/metrics.js';
 import type { CircuitBreakerConfig, RateLimitConfig } from '../destinations/destination.config.js';
 import type { DeliveryReceipt, Destination, ParkRequest, SendContext } from '../destinations/destination.port.js';
 import type { ParkingState, ParkState } from './destination-parking.js';
+import { StoreTokenBucket, type RateReservation } from './store-token-bucket.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface ResilienceOptions {
   rateLimit?: RateLimitConfig;
+  /**
+   * The store every router instance shares: the rate limit is then kept there (one bucket per destination
+   * id for the whole consumer group). Absent: an in-process bucket, a limit per process.
+   */
+  rateStore?: Queryable;
   circuitBreaker: CircuitBreakerConfig;
   parking: ParkingState;
   metrics: Metrics;
@@ -23,21 +30,27 @@ export interface ResilienceOptions {
 
 /**
  * Wraps a destination with what every CRM needs: a parked check (manual blocks stop all sending until
- * resumed), a token bucket (the CRM's rate limit, per destination and process), and a cockatiel circuit
- * breaker (consecutive retriable failures open it; after `halfOpenAfterMs` one probe decides). Refusals
+ * resumed), a token bucket (the CRM's rate limit per destination: group-wide in the store when `rateStore`
+ * is given, else per process), and a cockatiel circuit breaker (consecutive retriable failures open it;
+ * after `halfOpenAfterMs` one probe decides). Refusals
  * by the breaker or the park are DESTINATION_UNAVAILABLE with `details.breakerOpen` / `details.parked`,
  * which the Deliverer sends straight to the retry topic: nothing is lost, nothing is sent.
  */
 export class ResilientDestination implements Destination {
   readonly id: string;
   readonly breaker: CircuitBreakerPolicy;
-  private readonly bucket: TokenBucket | undefined;
+  private readonly bucket: RateReservation | undefined;
   private readonly recheckMs: number;
 
   constructor(private readonly inner: Destination, private readonly options: ResilienceOptions) {
     this.id = inner.id;
     this.recheckMs = options.parkRecheckMs ?? 30_000;
-    this.bucket = options.rateLimit ? new TokenBucket(options.rateLimit.perSecond, options.rateLimit.burst) : undefined;
+    const limit = options.rateLimit;
+    this.bucket = !limit
+      ? undefined
+      : options.rateStore
+        ? new StoreTokenBucket(options.rateStore, this.id, limit.perSecond, limit.burst)
+        : new TokenBucket(limit.perSecond, limit.burst);
     // Only "the CRM is not answering properly" counts: a permanent rejection proves it is up, and a park
     // is handled by its own flag.
     const failures = handleWhen((err) => isLeadgateError(err) && err.retriable && err.details.park === undefined);
@@ -59,7 +72,7 @@ export class ResilientDestination implements Destination {
     metrics.destinationParked.labels({ destination: this.id, code: park.code ?? '' }).set(park.parked ? 1 : 0);
     if (park.parked) throw this.parkedError(park);
     if (this.bucket) {
-      const wait = this.bucket.reserve();
+      const wait = await this.bucket.reserve();
       if (wait > 0) {
         metrics.destinationThrottleWait.inc({ destination: this.id }, wait / 1000);
         await sleep(wait);

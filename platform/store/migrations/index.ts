@@ -8,6 +8,7 @@ import { routingMigration } from './007-routing.js';
 import { identityMigration } from './008-identity.js';
 import { contentHashesMigration } from './009-content-hashes.js';
 import { deliveryIntentsMigration } from './010-delivery-intents.js';
+import { rateBucketsMigration } from './011-rate-buckets.js';
 import { connectorCheckpointsMigration } from './013-connector-checkpoints.js';
 
 export interface Migration {
@@ -20,6 +21,6 @@ export interface Migration {
  * Applied in version order at start; each version once, recorded in `schema_migrations`. Never edit a
  * released one. Sorted here so the order of the entries below (one per feature) does not matter.
  */
-export const migrations: readonly Migration[] = [busLogMigration, leadsMigration, emailMigration, telephonyMigration, messengersMigration, destinationsMigration, routingMigration, identityMigration, contentHashesMigration, deliveryIntentsMigration, connectorCheckpointsMigration].sort(
+export const migrations: readonly Migration[] = [busLogMigration, leadsMigration, emailMigration, telephonyMigration, messengersMigration, destinationsMigration, routingMigration, identityMigration, contentHashesMigration, deliveryIntentsMigration, rateBucketsMigration, connectorCheckpointsMigration].sort(
   (a, b) => a.version - b.version,
 );
