@@ -65,6 +65,8 @@ describe('listen', () => {
       await closed;
     } finally {
       socket.destroy();
+      // A failed assertion above must not leave the listener open: jest would never exit.
+      await server.shutdown(AbortSignal.abort());
     }
   });
 });
