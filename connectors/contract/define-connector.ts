@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { Channel } from '../../contracts/raw-event.js';
 import type { Mapper } from '../../contracts/lead-draft.js';
 import type { ConnectorConfig, ConnectorContext, ConnectorPlugin, RunningIngress } from '../connector.port.js';
-import { objectSchema, type Field, type JsonSchema, type ShapeOf } from './config-spec.js';
+import { objectSchema, type Field, type JsonSchema, type ShapeOf } from '../../platform/config/config-spec.js';
 import { connectorIdSchema } from './connector-id.js';
 
 type Fields = Record<string, Field<unknown, boolean>>;

@@ -1,4 +1,4 @@
-import { field, type TypeOf } from '../contract/config-spec.js';
+import { field, type TypeOf } from '../../platform/config/config-spec.js';
 import { connectorConfig, type ConfigOf } from '../contract/define-connector.js';
 
 /** Fields a form rule can pull out of a site's notification e-mail. Others go to the draft's `fields`. */

@@ -1,4 +1,4 @@
-import { field } from '../contract/config-spec.js';
+import { field } from '../../platform/config/config-spec.js';
 import { connectorConfig, type ConfigOf } from '../contract/define-connector.js';
 
 /**

@@ -7,7 +7,7 @@ import { GENERIC_FIELDS, readGenericCall, type GenericField } from './call-webho
 import { mapGenericCall } from './call-webhook.mapping.js';
 import { createCallSweeper } from './call.sweeper.js';
 import { secretField, sweeperField, timeZoneField, assertTimeZone } from './telephony.config.js';
-import { field, type Field } from '../contract/config-spec.js';
+import { field, type Field } from '../../platform/config/config-spec.js';
 import { connectorConfig, defineConnector, type ConfigOf } from '../contract/define-connector.js';
 import { acceptCallEvent, checkToken, counted, invalid, unauthorized } from './telephony.ingress.js';
 

@@ -5,7 +5,7 @@ import { createCallSweeper } from './call.sweeper.js';
 import { extractMangoCall, MANGO_CALL_ROUTE, MANGO_SUMMARY_ROUTE, mapMangoEvent, parseMangoJson } from './mango.mapping.js';
 import { verifyMangoSign } from './mango.signature.js';
 import { DEFAULT_SWEEP_TIMEOUT_SECONDS, sweeperField } from './telephony.config.js';
-import { field } from '../contract/config-spec.js';
+import { field } from '../../platform/config/config-spec.js';
 import { connectorConfig, defineConnector, type ConfigOf } from '../contract/define-connector.js';
 import { acceptCallEvent, counted, fieldText, invalid, type CallEvent } from './telephony.ingress.js';
 import { textOf, type TelephonyPayload } from './call.model.js';

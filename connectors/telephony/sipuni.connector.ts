@@ -5,7 +5,7 @@ import type { TelephonyPayload } from './call.model.js';
 import { createCallSweeper } from './call.sweeper.js';
 import { SIPUNI_EVENTS, mapSipuniEvent } from './sipuni.mapping.js';
 import { DEFAULT_SWEEP_TIMEOUT_SECONDS, secretLength, sweeperField } from './telephony.config.js';
-import { field } from '../contract/config-spec.js';
+import { field } from '../../platform/config/config-spec.js';
 import { connectorConfig, defineConnector, type ConfigOf } from '../contract/define-connector.js';
 import { acceptCallEvent, checkToken, counted, fieldText, requireText, type CallEvent } from './telephony.ingress.js';
 

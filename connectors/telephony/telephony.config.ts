@@ -1,6 +1,6 @@
 import { LeadgateError } from '../../contracts/errors.js';
 import type { ConnectorConfig } from '../connector.port.js';
-import { field, type TypeOf } from '../contract/config-spec.js';
+import { field, type TypeOf } from '../../platform/config/config-spec.js';
 
 /** The `sweeper` block with a per-kind default timeout (Sipuni drops end events, so its default matters most). */
 export function sweeperField(defaultTimeoutSeconds: number) {

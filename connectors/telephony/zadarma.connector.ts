@@ -5,7 +5,7 @@ import type { ConnectorContext, RunningIngress } from '../connector.port.js';
 import type { TelephonyPayload } from './call.model.js';
 import { createCallSweeper } from './call.sweeper.js';
 import { DEFAULT_SWEEP_TIMEOUT_SECONDS, sweeperField, timeZoneField, assertTimeZone } from './telephony.config.js';
-import { field } from '../contract/config-spec.js';
+import { field } from '../../platform/config/config-spec.js';
 import { connectorConfig, defineConnector, type ConfigOf } from '../contract/define-connector.js';
 import { acceptCallEvent, counted, fieldText, invalid, requireText, unauthorized, type CallEvent } from './telephony.ingress.js';
 import { isZadarmaCallEvent, mapZadarmaEvent } from './zadarma.mapping.js';

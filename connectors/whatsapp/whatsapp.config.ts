@@ -1,4 +1,4 @@
-import { field } from '../contract/config-spec.js';
+import { field } from '../../platform/config/config-spec.js';
 import { connectorConfig, type ConfigOf } from '../contract/define-connector.js';
 
 /** One WhatsApp Business number on the Cloud API. The Meta app's webhook points at `/v1/hooks/<id>`. */

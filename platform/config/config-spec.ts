@@ -1,5 +1,5 @@
 /**
- * Typed config specs: each builder returns both the JSON Schema node (ajv checks and defaults it) and,
+ * Typed config specs (connectors and CRM destinations alike): each builder returns both the JSON Schema node (ajv checks and defaults it) and,
  * at the type level, the TypeScript type of the validated value, so a connector's config is written
  * once. `description` is mandatory on every key: docs/config.md is generated from it.
  */
