@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type Server, type ServerResponse } 
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { LeadgateError, type ErrorCode } from '../contracts/errors.js';
 import { failRequestBody } from '../platform/http/body-reader.js';
+import { drainRequest } from '../platform/http/request-drain.js';
 
 export interface ListenOptions {
   host: string;
@@ -44,7 +45,7 @@ export async function listen(app: RequestListener, options: ListenOptions): Prom
   // Responses still being written when the listener closes; each is told to close its socket.
   const inFlight = new Set<ServerResponse>();
   const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval }, (req, res) => {
-    if (closed) return answerShuttingDown(res);
+    if (closed) return void drainRequest(req).then(() => answerShuttingDown(res));
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
     app(req, res);

@@ -52,6 +52,17 @@ function tooLarge(limitBytes: number): LeadgateError {
 const failedBodies = new WeakMap<IncomingMessage, LeadgateError>();
 const BODY_FAILED = 'leadgate:body-failed';
 
+/** True once Node's parser has given up on the body of `req`: no more bytes and no `end` will come. */
+export function hasFailedBody(req: IncomingMessage): boolean {
+  return failedBodies.has(req);
+}
+
+/** Calls `listener` when the parser gives up on the body of `req`; returns the unsubscribe. */
+export function onBodyFailed(req: IncomingMessage, listener: () => void): () => void {
+  req.once(BODY_FAILED, listener);
+  return () => req.off(BODY_FAILED, listener);
+}
+
 /** Fails the body read of `req` (now or when it starts) with `err`, so its handler answers a 4xx. */
 export function failRequestBody(req: IncomingMessage, err: LeadgateError): void {
   if (failedBodies.has(req)) return;

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { LeadgateError, isLeadgateError } from '../../contracts/errors.js';
+import { drainRequest } from './request-drain.js';
 
 /** Seconds a provider is told to wait when the bus or store is down; short, since most outages are blips. */
 export const DEFAULT_RETRY_AFTER_SEC = 5;
@@ -49,7 +50,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.debug({ code: failure.code, method: req.method, path: req.path, msg: failure.message }, 'request rejected');
     }
     const retryAfter = retryAfterOf(failure);
-    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
-    res.status(failure.status).json(failure.toBody());
+    // A refusal can come before the body was read (413 on the declared length, 401 on a header): the
+    // answer waits for the upload to end, or the socket would close on bytes still arriving.
+    void drainRequest(req).then(() => {
+      if (res.headersSent || res.destroyed) return;
+      if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+      res.status(failure.status).json(failure.toBody());
+    });
   };
 }
