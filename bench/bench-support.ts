@@ -59,8 +59,13 @@ export async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutM
   });
 }
 
+/**
+ * Runs a TypeScript entry point in a child Node. With BENCH_CPU_PROF=<dir> every child writes a V8 CPU
+ * profile there when it exits (open it in Chrome DevTools, or summarise it with bench/tools/profile-top.ts).
+ */
 export function spawnTs(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 /** The variables (config/config.env.ts) that move a Leadgate off the embedded back-end. */
